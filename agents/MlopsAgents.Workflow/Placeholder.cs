@@ -1,0 +1,1 @@
+namespace MlopsAgents.Workflow; internal static class Placeholder { }

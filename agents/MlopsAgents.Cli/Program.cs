@@ -1,1 +1,11 @@
-return 0;
+using System.CommandLine;
+using MlopsAgents.Cli.Commands;
+
+var root = new RootCommand("mlops: issue-driven MLOps on the embedded default (state under MLOPS_HOME, default ./.mlops).")
+{
+    DataCommands.Create(),
+    RunCommand.Create(),
+    ServeCommand.Create(),
+    ValidateCommand.Create(),
+};
+return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,38 @@
+using System.Text.Json.Serialization;
+using MlopsAgents.Plugins.Judging;
+using MlopsAgents.Plugins.Requests;
+
+namespace MlopsAgents.Workflow.Pipeline;
+
+/// <summary>The request was invalid; every problem is listed, and no work was started.</summary>
+public sealed class RequestValidationException(IReadOnlyList<RequestError> errors)
+    : Exception($"The training request has {errors.Count} problem(s):{Environment.NewLine}" + string.Join(Environment.NewLine, errors.Select(e => "  - " + e)))
+{
+    public IReadOnlyList<RequestError> Errors { get; } = errors;
+}
+
+/// <summary>The packaged model, in the run summary.</summary>
+public sealed record ModelSummary(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("version")] string Version);
+
+/// <summary>Paths of the main artifacts of a run, in the run summary.</summary>
+public sealed record ArtifactSummary(
+    [property: JsonPropertyName("results")] string Results,
+    [property: JsonPropertyName("predictions")] string Predictions,
+    [property: JsonPropertyName("data_quality")] string DataQuality,
+    [property: JsonPropertyName("history")] string History);
+
+/// <summary>The <c>--json</c> summary of <c>mlops run</c>.</summary>
+public sealed record PipelineSummary(
+    [property: JsonPropertyName("training_id")] string TrainingId,
+    [property: JsonPropertyName("decision")] string Decision,
+    [property: JsonPropertyName("reason")] string Reason,
+    [property: JsonPropertyName("metrics")] IReadOnlyDictionary<string, double> Metrics,
+    [property: JsonPropertyName("model")] ModelSummary? Model,
+    [property: JsonPropertyName("artifacts")] ArtifactSummary Artifacts,
+    [property: JsonPropertyName("attempts")] int Attempts,
+    [property: JsonPropertyName("duration_seconds")] double DurationSeconds)
+{
+    public bool Passed => Decision == JudgeDecisions.Pass;
+}

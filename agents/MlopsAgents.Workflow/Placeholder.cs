@@ -1,1 +1,0 @@
-namespace MlopsAgents.Workflow; internal static class Placeholder { }

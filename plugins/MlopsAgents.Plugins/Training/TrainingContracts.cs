@@ -28,6 +28,12 @@ public interface ITrainedModel
     /// <summary>Number of classes; 0 for regression.</summary>
     int ClassCount { get; }
 
+    /// <summary>Names of the input features, in column order.</summary>
+    IReadOnlyList<string> FeatureNames => [];
+
+    /// <summary>Class names by class index; empty for regression.</summary>
+    IReadOnlyList<string> ClassNames => [];
+
     /// <summary>
     /// Predicts a batch. Classification: one probability vector of length <see cref="ClassCount"/> per row, summing to 1.
     /// Regression: a one-element array per row holding the predicted value.

@@ -5,8 +5,9 @@ public sealed record ClassMetrics(string ClassName, double Precision, double Rec
 
 /// <summary>
 /// Classification metrics on a held-out set. For a binary task precision, recall and F1 are those of the positive
-/// class (index 1); for multiclass they are macro averages. AucRoc is one-vs-rest macro for multiclass, and null when
-/// it is undefined (a class absent from the set).
+/// class (index 1); for multiclass they are macro averages. AucRoc is that of class 1 for a binary task and the
+/// one-vs-rest macro average over the classes present for multiclass; it is null when undefined (fewer than two
+/// classes present in the set). A class's own AucRoc is null when that class is absent or is the only one present.
 /// </summary>
 public sealed record ClassificationReport(
     double Accuracy,

@@ -1,10 +1,12 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using MlopsAgents.Plugins.Packaging;
 
@@ -50,15 +52,15 @@ public sealed class ModelServer : IAsyncDisposable
             status = "ok",
             models = packages.Select(p => new { name = p.Metadata.ModelName, version = p.Metadata.Version, algorithm = p.Metadata.Algorithm }),
         }));
-        app.MapGet("/openapi.json", (HttpContext http) => OpenApiFor(primary, http));
-        app.MapPost("/predict", (HttpContext http) => PredictAsync(primary, http));
-        app.MapGet("/models/{name}/openapi.json", (string name, HttpContext http) =>
+        app.MapGet("/openapi.json", (HttpRequest http) => OpenApiFor(primary, http));
+        app.MapPost("/predict", (HttpRequest http) => PredictAsync(primary, http));
+        app.MapGet("/models/{name}/openapi.json", (string name, HttpRequest http) =>
             byName.TryGetValue(name, out var p) ? OpenApiFor(p, http) : UnknownModel(name, byName.Keys));
-        app.MapPost("/models/{name}/predict", (string name, HttpContext http) =>
+        app.MapPost("/models/{name}/predict", (string name, HttpRequest http) =>
             byName.TryGetValue(name, out var p) ? PredictAsync(p, http) : Task.FromResult(UnknownModel(name, byName.Keys)));
 
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new ModelServer(app, new Uri(address));
     }
 
@@ -70,22 +72,22 @@ public sealed class ModelServer : IAsyncDisposable
         await _app.DisposeAsync().ConfigureAwait(false);
     }
 
-    private static IResult OpenApiFor(ModelPackage package, HttpContext http)
+    private static IResult OpenApiFor(ModelPackage package, HttpRequest http)
     {
         var doc = package.OpenApi.DeepClone().AsObject();
-        doc["servers"] = new JsonArray(new JsonObject { ["url"] = $"{http.Request.Scheme}://{http.Request.Host}" });
+        doc["servers"] = new JsonArray(new JsonObject { ["url"] = $"{http.Scheme}://{http.Host}" });
         return Results.Text(doc.ToJsonString(), "application/json");
     }
 
     private static IResult UnknownModel(string name, IEnumerable<string> known) =>
         Problem(404, $"Model '{name}' is not deployed here; deployed: {string.Join(", ", known)}.", []);
 
-    private static async Task<IResult> PredictAsync(ModelPackage package, HttpContext http)
+    private static async Task<IResult> PredictAsync(ModelPackage package, HttpRequest http)
     {
         JsonDocument document;
         try
         {
-            document = await JsonDocument.ParseAsync(http.Request.Body, cancellationToken: http.RequestAborted).ConfigureAwait(false);
+            document = await JsonDocument.ParseAsync(http.Body, cancellationToken: http.HttpContext.RequestAborted).ConfigureAwait(false);
         }
         catch (JsonException e)
         {

@@ -13,11 +13,18 @@ public static class EvaluationPlots
     // ScottPlot falls back to the first installed family when its preferred fonts are missing, which on Debian is
     // DejaVu Serif; a sans-serif face reads better on charts, so the first installed one from this list is used.
     private static readonly string[] PreferredFonts = ["DejaVu Sans", "Liberation Sans", "Noto Sans", "Arial", "Helvetica", "FreeSans"];
+    // With no font on disk Skia reports one family with an empty name, so only named families count.
+    private static readonly Lazy<string[]> InstalledFonts = new(() =>
+        SkiaSharp.SKFontManager.Default.GetFontFamilies().Where(name => !string.IsNullOrWhiteSpace(name)).ToArray());
     private static readonly Lazy<string?> SansFont = new(() =>
-    {
-        var installed = SkiaSharp.SKFontManager.Default.GetFontFamilies().ToHashSet(StringComparer.OrdinalIgnoreCase);
-        return PreferredFonts.FirstOrDefault(installed.Contains);
-    });
+        PreferredFonts.FirstOrDefault(name => InstalledFonts.Value.Contains(name, StringComparer.OrdinalIgnoreCase)));
+
+    /// <summary>
+    /// Whether any font is installed. The bundled Skia build reads fonts straight from /usr/share/fonts without
+    /// fontconfig; with none there, charts still render but every title, label and number is silently left out
+    /// (on Debian, install <c>fonts-dejavu-core</c>). Callers can check this to warn instead of shipping blank charts.
+    /// </summary>
+    public static bool CanRenderText => InstalledFonts.Value.Length > 0;
 
     /// <summary>
     /// Saves the confusion matrix as a heatmap: actual classes down the rows, predicted classes across the columns,

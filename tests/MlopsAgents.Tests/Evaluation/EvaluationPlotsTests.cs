@@ -70,10 +70,15 @@ public sealed class EvaluationPlotsTests
         AssertOnlyPng(dir, "residuals.png");
     }
 
+    [Fact]
+    public void CanRenderText_FontsInstalled_IsTrue() =>
+        Assert.True(EvaluationPlots.CanRenderText, "No font under /usr/share/fonts: charts would have no text. Install fonts-dejavu-core.");
+
     private static void AssertOnlyPng(TempDirectory dir, string name)
     {
         Assert.Equal([name], dir.FileNames());
         var bytes = File.ReadAllBytes(dir.File(name));
+        // Without fonts the text is left out and a chart shrinks to a few kB, so the size also catches that.
         Assert.True(bytes.Length > 10_000, $"{name} holds only {bytes.Length} bytes.");
         Assert.Equal(PngSignature, bytes[..PngSignature.Length]);
     }

@@ -138,6 +138,11 @@ internal static class TrainingGuards
         if (data.Task == ModelTask.Classification)
         {
             var k = data.ClassNames.Count;
+            if (k < 2)
+            {
+                throw new ArgumentException($"{algorithm} needs at least two classes; the data names only '{data.ClassNames[0]}'.", nameof(data));
+            }
+
             foreach (var label in data.Labels)
             {
                 if (label < 0 || label >= k || label != Math.Floor(label))

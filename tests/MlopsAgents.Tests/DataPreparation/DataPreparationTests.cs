@@ -15,8 +15,8 @@ public sealed class DataPreparationTests
         var frame = DataFrame.ReadCsv(new StringReader("a,b,c\n1,\"x, y\",NA\n2,\"say \"\"hi\"\"\",\n"), "test.csv");
 
         Assert.Equal(["a", "b", "c"], frame.Columns);
-        Assert.Equal(["1", "x, y", null], frame.Rows[0]);
-        Assert.Equal(["2", "say \"hi\"", null], frame.Rows[1]);
+        Assert.Equal(new string?[] { "1", "x, y", null }, frame.Rows[0]);
+        Assert.Equal(new string?[] { "2", "say \"hi\"", null }, frame.Rows[1]);
         Assert.Equal(ColumnKind.Numeric, frame.InferKind(0));
         Assert.Equal(ColumnKind.Categorical, frame.InferKind(1));
     }

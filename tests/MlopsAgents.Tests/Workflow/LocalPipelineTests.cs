@@ -32,7 +32,7 @@ public sealed class LocalPipelineTests
         Assert.True(File.Exists(Path.Combine(evaluationDir, "confusion_matrix.png")));
         Assert.True(File.Exists(Path.Combine(evaluationDir, "roc_curve.png")));
         Assert.Equal("actual,predicted,p_benign,p_malignant", File.ReadLines(summary.Artifacts.Predictions).First());
-        Assert.Equal(115, File.ReadLines(summary.Artifacts.Predictions).Count() - 1);
+        Assert.Equal(113, File.ReadLines(summary.Artifacts.Predictions).Count() - 1);
 
         using var results = JsonDocument.Parse(await File.ReadAllTextAsync(summary.Artifacts.Results));
         Assert.Equal(summary.TrainingId, results.RootElement.GetProperty("training_id").GetString());

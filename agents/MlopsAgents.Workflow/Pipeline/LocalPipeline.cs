@@ -94,9 +94,9 @@ public sealed class LocalPipeline(MlopsHome home, string dataRoot, IProgress<str
         }
 
         await PutTextAsync(trainingId, "feature_definitions", ArtifactKeys.FeatureDefinitions(dataset.DatasetId, trainingId), prepared.Preprocessor.ToJson(), cancellationToken).ConfigureAwait(false);
-        var train = Subset(prepared.Data, prepared.Split.Train);
-        var validation = prepared.Split.Validation.Length > 0 ? Subset(prepared.Data, prepared.Split.Validation) : null;
-        var test = Subset(prepared.Data, prepared.Split.Test);
+        var train = CrossValidation.Subset(prepared.Data, prepared.Split.Train);
+        var validation = prepared.Split.Validation.Length > 0 ? CrossValidation.Subset(prepared.Data, prepared.Split.Validation) : null;
+        var test = CrossValidation.Subset(prepared.Data, prepared.Split.Test);
         Report($"      split: train {train.RowCount}, validation {validation?.RowCount ?? 0}, test {test.RowCount}; {train.FeatureCount} features");
         timings["data_preparation"] = phase.Elapsed.TotalSeconds;
 
@@ -307,9 +307,6 @@ public sealed class LocalPipeline(MlopsHome home, string dataRoot, IProgress<str
         return new Prepared(frame, preprocessor, preprocessor.ToTrainingData(frame), split, string.Join("; ", notes));
     }
 
-    private static TrainingData Subset(TrainingData data, int[] indices) =>
-        new([.. indices.Select(i => data.Features[i])], [.. indices.Select(i => data.Labels[i])], data.FeatureNames, data.ClassNames);
-
     private static string ProcessedCsv(FeaturePreprocessor preprocessor, DataFrame frame, int[] indices)
     {
         var data = preprocessor.ToTrainingData(frame.WithRows(indices.Select(i => frame.Rows[i])));
@@ -356,7 +353,7 @@ public sealed class LocalPipeline(MlopsHome home, string dataRoot, IProgress<str
         report($"[2/5] training {request.Algorithm} ({RetryPolicy.Describe(request.Algorithm, effective)}) on {train.RowCount} rows");
         var watch = Stopwatch.StartNew();
         var trainer = ModelTrainers.Get(request.Algorithm);
-        var model = trainer.Train(train, validation, hyperparameters, request.RandomSeed, new Progress<string>(m => report("      " + m)));
+        var model = trainer.Train(train, validation, hyperparameters, request.RandomSeed, new ActionProgress(m => report("      " + m)));
         var trainSeconds = watch.Elapsed.TotalSeconds;
 
         report($"[3/5] evaluating on {test.RowCount} held-out rows");
@@ -541,6 +538,12 @@ public sealed class LocalPipeline(MlopsHome home, string dataRoot, IProgress<str
         }
 
         return effective;
+    }
+
+    /// <summary>Reports on the caller's thread, so progress lines keep their order (Progress&lt;T&gt; posts to the thread pool).</summary>
+    private sealed class ActionProgress(Action<string> report) : IProgress<string>
+    {
+        public void Report(string value) => report(value);
     }
 
     private static string Serialize<T>(T value) => JsonSerializer.Serialize(value, JsonOptions);

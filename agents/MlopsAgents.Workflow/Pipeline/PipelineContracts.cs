@@ -34,5 +34,6 @@ public sealed record PipelineSummary(
     [property: JsonPropertyName("attempts")] int Attempts,
     [property: JsonPropertyName("duration_seconds")] double DurationSeconds)
 {
+    [JsonIgnore]
     public bool Passed => Decision == JudgeDecisions.Pass;
 }

@@ -8,6 +8,9 @@ public sealed record TrainingRequest
     /// <summary>Absolute, resolved path of the dataset file when the request named <c>dataset_uri</c>; it lies under the data root.</summary>
     public string? DatasetUri { get; init; }
 
+    /// <summary>The registered dataset version the request pins (<c>dataset_version</c>); null means the latest.</summary>
+    public int? DatasetVersion { get; init; }
+
     public string? Target { get; init; }
     public string? ModelName { get; init; }
     public DataPreprocessingOptions DataPreprocessing { get; init; } = new();

@@ -1,0 +1,176 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using MlopsAgents.Plugins.Requests;
+using NJsonSchema;
+using YamlDotNet.RepresentationModel;
+using static MlopsAgents.Tests.Requests.RequestFixtures;
+
+namespace MlopsAgents.Tests.Requests;
+
+public sealed class RequestSchemaTests
+{
+    // Set to 1 to rewrite the committed schema from the parser's field table.
+    private const string UpdateVariable = "UPDATE_REQUEST_SCHEMA";
+
+    private static readonly Lazy<JsonSchema> Schema = new(() => JsonSchema.FromJsonAsync(RequestSchema.Generate()).GetAwaiter().GetResult());
+
+    [Fact]
+    public void Generate_CommittedSchemaFile_IsUpToDate()
+    {
+        var path = Path.Combine(RepositoryRoot(), RequestSchema.RelativePath);
+        var generated = RequestSchema.Generate();
+        if (Environment.GetEnvironmentVariable(UpdateVariable) == "1")
+        {
+            File.WriteAllText(path, generated);
+        }
+
+        var committed = File.ReadAllText(path).ReplaceLineEndings("\n");
+
+        Assert.True(committed == generated, $"{RequestSchema.RelativePath} is out of date; rerun the tests with {UpdateVariable}=1 and commit the file.");
+    }
+
+    [Fact]
+    public void Generate_TopLevelProperties_AreTheFieldsTheParserAllows()
+    {
+        var error = Assert.Single(TrainingRequestParser.Parse(WithBase("bogus: 1"), Options).Errors);
+        var parserFields = error.Message[(error.Message.IndexOf("allowed: ", StringComparison.Ordinal) + "allowed: ".Length)..].Split(", ");
+
+        Assert.Equal(parserFields, Schema.Value.Properties.Keys);
+        Assert.False(Schema.Value.AllowAdditionalProperties);
+    }
+
+    [Theory]
+    [MemberData(nameof(ValidFixtureNames))]
+    public void Validate_ValidExample_PassesParserAndSchema(string fixture)
+    {
+        var body = Read(fixture);
+
+        var parsed = TrainingRequestParser.Parse(body, Options);
+        var schemaErrors = Schema.Value.Validate(ToJson(ExtractYaml(body)));
+
+        Assert.True(parsed.IsValid, string.Join("\n", parsed.Errors));
+        Assert.Empty(schemaErrors);
+    }
+
+    public static TheoryData<string> ValidFixtureNames => new(ValidFixtures);
+
+    public static TheoryData<string> AcceptedByBoth => new()
+    {
+        "",
+        "task_type: regression\nevaluation_threshold: -0.5",
+        "task_type: regression\nprimary_metric: mae\nevaluation_threshold: 1500",
+        "primary_metric: auc_roc\nevaluation_threshold: 1",
+        "hyperparameters:\n  n_estimators: 10\n  learning_rate: 1\n  max_depth: 16",
+        "learning_type: supervised\ndata_preprocessing:\n  normalize: true\n  standardize: false",
+        "#no dataset_id\ndataset_uri: tabular/iris.csv\ndataset_version: 1",
+        "feature_columns: [a, b]\ndrop_columns: [c]\ntarget: y",
+    };
+
+    [Theory]
+    [MemberData(nameof(AcceptedByBoth))]
+    public void Validate_ValidRequest_IsAcceptedByParserAndSchema(string yaml)
+    {
+        var body = WithBase(yaml);
+
+        var parsed = TrainingRequestParser.Parse(body, Options);
+        var schemaErrors = Schema.Value.Validate(ToJson(body));
+
+        Assert.True(parsed.IsValid, string.Join("\n", parsed.Errors));
+        Assert.Empty(schemaErrors);
+    }
+
+    public static TheoryData<string> RejectedByBoth => new()
+    {
+        "colour: blue",
+        "deployment_strategy: canery",
+        "algorithm: xgbost",
+        "algorithm: linear_regression",
+        "learning_type: unsupervised\ntask_type: clustering",
+        "learning_type: unsupervised",
+        "#no algorithm",
+        "#no dataset_id",
+        "dataset_uri: iris.csv",
+        "dataset_id: ../etc",
+        "monitoring_enabled: yes",
+        "test_size: 0.6",
+        "validation_size: 0.5",
+        "random_seed: 2.5",
+        "max_retry: 11",
+        "evaluation_threshold: 1.5",
+        "task_type: regression\nevaluation_threshold: 1.2",
+        "task_type: regression\nprimary_metric: mae\nevaluation_threshold: -1",
+        "primary_metric: rmse",
+        "retrain_triggers: [drift_detected, drift_detected]",
+        "retrain_triggers: [sometimes]",
+        "data_preprocessing:\n  normalize: true\n  standardize: true",
+        "data_preprocessing:\n  handel_missing: mean",
+        "workflow_optimization:\n  performance_profile: fastest",
+        "hyperparameters:\n  max_dept: 3",
+        "hyperparameters:\n  num_round: 10\n  n_estimators: 20",
+        "hyperparameters:\n  max_depth: 0",
+        "hyperparameters:\n  eta: 0",
+        "hyperparameters:\n  num_round: 10.5",
+        "algorithm: random_forest\nhyperparameters:\n  max_features: half",
+        "algorithm: logistic_regression\nhyperparameters:\n  num_round: 10",
+    };
+
+    [Theory]
+    [MemberData(nameof(RejectedByBoth))]
+    public void Validate_InvalidRequest_IsRejectedByParserAndSchema(string yaml)
+    {
+        var body = WithBase(yaml);
+
+        var parsed = TrainingRequestParser.Parse(body, Options);
+        var schemaErrors = Schema.Value.Validate(ToJson(body));
+
+        Assert.False(parsed.IsValid);
+        Assert.NotEmpty(schemaErrors);
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "MlopsAgents.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("MlopsAgents.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    private static string ExtractYaml(string body)
+    {
+        var fence = Regex.Match(body, @"```ya?ml\n(?<yaml>.*?)```", RegexOptions.Singleline);
+        return fence.Success ? fence.Groups["yaml"].Value : body;
+    }
+
+    /// <summary>YAML to JSON with YAML 1.2 core-schema scalars, written apart from the parser so the two check each other.</summary>
+    private static string ToJson(string yaml)
+    {
+        var stream = new YamlStream();
+        stream.Load(new StringReader(yaml));
+        return Convert(stream.Documents[0].RootNode)!.ToJsonString();
+    }
+
+    private static JsonNode? Convert(YamlNode node) => node switch
+    {
+        YamlMappingNode mapping => new JsonObject(mapping.Children
+            .Where(pair => Convert(pair.Value) is not null)
+            .Select(pair => KeyValuePair.Create(((YamlScalarNode)pair.Key).Value!, Convert(pair.Value)))),
+        YamlSequenceNode sequence => new JsonArray([.. sequence.Children.Select(Convert)]),
+        YamlScalarNode { Style: not YamlDotNet.Core.ScalarStyle.Plain } scalar => JsonValue.Create(scalar.Value),
+        YamlScalarNode scalar => scalar.Value switch
+        {
+            null or "" or "~" or "null" => null,
+            "true" => JsonValue.Create(true),
+            "false" => JsonValue.Create(false),
+            var text when long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer) => JsonValue.Create(integer),
+            var text when double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) => JsonValue.Create(number),
+            var text => JsonValue.Create(text),
+        },
+        _ => throw new InvalidOperationException("Unexpected YAML node " + node.NodeType),
+    };
+}

@@ -255,7 +255,8 @@ public static class TrainingRequestParser
             // ECMAScript's $ (the schema's dialect) never matches before a trailing newline; .NET's does, so ask for the real end.
             if (spec.Pattern is { } pattern && !Regex.IsMatch(text, pattern.TrimEnd('$') + @"\z", RegexOptions.CultureInvariant))
             {
-                Error(path, node.Display, $"expected {spec.Expected}: a letter or digit, then up to 127 letters, digits, '.', '_' or '-'");
+                var hint = pattern == RequestFields.NamePattern ? ": a letter or digit, then up to 127 letters, digits, '.', '_' or '-'" : "";
+                Error(path, node.Display, $"expected {spec.Expected}{hint}");
                 return null;
             }
 

@@ -106,11 +106,29 @@ internal static partial class YamlTree
             return parent.ExpandedSize > maxNodes ? TooBig() : null;
         }
 
+        ParsingEvent? last = null;
+
+        // YamlDotNet's scanner throws InvalidOperationException on some malformed flow collections (such as
+        // "key: {value" in block context); that is bad input, not a bug here, so it becomes a syntax error.
+        bool MoveNext()
+        {
+            try
+            {
+                return parser.MoveNext();
+            }
+            catch (InvalidOperationException)
+            {
+                var mark = last?.End ?? Mark.Empty;
+                throw new SyntaxErrorException(mark, mark, "malformed YAML after this point; check for an unclosed '[', '{' or quote");
+            }
+        }
+
         try
         {
-            while (parser.MoveNext())
+            while (MoveNext())
             {
                 var current = parser.Current!;
+                last = current;
                 var line = current.Start.Line + lineOffset;
                 string? error = null;
                 switch (current)

@@ -379,6 +379,16 @@ public sealed class TrainingRequestParserTests
         Assert.DoesNotContain("Idx:", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Parse_UnclosedFlowMapping_IsASyntaxErrorNotAnException()
+    {
+        // YamlDotNet's scanner throws InvalidOperationException on this input rather than a YamlException.
+        var error = SingleError("```yaml\ndataset_id: ds-1\ndata_preprocessing:\n  handle_missing: {ean\n  normalize: true\ntask_type: regression\n```\n");
+
+        Assert.Equal("body", error.Path);
+        Assert.StartsWith("YAML syntax error at line ", error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("Please train a model on the loans data. Thanks!", "no training request found")]
     [InlineData("Hello: could you train something?", "no training request found")]

@@ -62,6 +62,12 @@ public sealed class LocalPipeline(MlopsHome home, string dataRoot, IProgress<str
             progress?.Report(message);
         }
 
+        if (!ModelTrainers.Algorithms.Contains(request.Algorithm))
+        {
+            throw new RequestValidationException([new RequestError("algorithm", request.Algorithm,
+                $"'{request.Algorithm}' ({request.LearningType}, {request.TaskType}) is not trainable by `mlops run` in this build; trainable: {string.Join(", ", ModelTrainers.Algorithms)}")]);
+        }
+
         // ---- Load and check the data against the request before any work starts ----
         var datasets = new DatasetService(_registry, _store);
         var (dataset, raw) = request.DatasetId is not null

@@ -224,6 +224,14 @@ public static class RequestSchema
             case HyperparameterType.Bool:
                 schema["type"] = "boolean";
                 break;
+            case HyperparameterType.IntList:
+                var item = new JsonObject { ["type"] = "integer" };
+                AddRange(item, spec.Min, spec.Max, spec.MinExclusive, maxExclusive: false, integer: true);
+                schema["type"] = "array";
+                schema["minItems"] = 1;
+                schema["maxItems"] = 10;
+                schema["items"] = item;
+                break;
             default:
                 schema["type"] = "string";
                 schema["enum"] = Array(spec.Values ?? []);
@@ -301,6 +309,7 @@ public static class RequestSchema
         long l => JsonValue.Create(l),
         double d => JsonValue.Create(d),
         string s => JsonValue.Create(s),
+        long[] list => new JsonArray([.. list.Select(v => (JsonNode?)JsonValue.Create(v))]),
         _ => throw new InvalidOperationException($"No JSON form for default value of type {value.GetType().Name}."),
     };
 

@@ -495,13 +495,24 @@ public static class TrainingRequestParser
 
         private static object? ReadHyperparameter(HyperparameterSpec spec, YamlNode node)
         {
+            bool InRange(double v) =>
+                (spec.Min is not { } min || (spec.MinExclusive ? v > min : v >= min)) && (spec.Max is not { } max || v <= max);
+
+            if (spec.Type == HyperparameterType.IntList)
+            {
+                if (node.Kind != YamlNodeKind.Sequence || node.Items.Count is 0 or > 10)
+                {
+                    return null;
+                }
+
+                var items = node.Items.Select(item => item.Kind == YamlNodeKind.Scalar && item.ScalarType == YamlScalarType.Int ? YamlTree.AsLong(item) : null).ToArray();
+                return items.All(i => i is { } v && InRange(v)) ? items.Select(i => i!.Value).ToArray() : null;
+            }
+
             if (node.Kind != YamlNodeKind.Scalar)
             {
                 return null;
             }
-
-            bool InRange(double v) =>
-                (spec.Min is not { } min || (spec.MinExclusive ? v > min : v >= min)) && (spec.Max is not { } max || v <= max);
 
             var type = node.ScalarType;
             return spec.Type switch

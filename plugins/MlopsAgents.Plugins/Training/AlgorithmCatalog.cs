@@ -9,6 +9,9 @@ public enum HyperparameterType
     Float,
     Bool,
     Categorical,
+
+    /// <summary>A list of integers, such as hidden layer sizes; Min and Max bound each item.</summary>
+    IntList,
 }
 
 /// <summary>One hyperparameter an algorithm accepts, with its range and default. Bounds are inclusive unless the Exclusive flags say otherwise.</summary>
@@ -28,6 +31,10 @@ public sealed record HyperparameterSpec(
     {
         HyperparameterType.Bool => "true or false",
         HyperparameterType.Categorical => "one of " + string.Join(", ", Values ?? []),
+        HyperparameterType.IntList => "a list of 1 to 10 integers"
+             + (Min is null ? "" : $" >= {Fmt(Min.Value)}")
+             + (Max is null ? "" : $" and <= {Fmt(Max.Value)}")
+             + ", e.g. [64, 32]",
         _ => (Type == HyperparameterType.Int ? "an integer" : "a number")
              + (Min is null ? "" : MinExclusive ? $" > {Fmt(Min.Value)}" : $" >= {Fmt(Min.Value)}")
              + (Max is null ? "" : $" and <= {Fmt(Max.Value)}"),
@@ -55,7 +62,16 @@ public static class AlgorithmCatalog
     public const string LogisticRegression = "logistic_regression";
     public const string LinearRegression = "linear_regression";
 
+    /// <summary>Every algorithm: the supervised ones below, then the neural, unsupervised and reinforcement families.</summary>
     public static readonly IReadOnlyList<AlgorithmSpec> All =
+    [
+        .. Supervised,
+        .. NeuralNetworks.NeuralNetworkAlgorithms.Specs,
+        .. Unsupervised.UnsupervisedAlgorithms.Specs,
+        .. Reinforcement.ReinforcementAlgorithms.Specs,
+    ];
+
+    private static IReadOnlyList<AlgorithmSpec> Supervised =>
     [
         new(XgBoost, [TaskTypes.Classification, TaskTypes.Regression],
             "Gradient-boosted decision trees, trained by ML.NET's LightGBM (not the XGBoost library); XGBoost's parameter names are mapped onto LightGBM's.",

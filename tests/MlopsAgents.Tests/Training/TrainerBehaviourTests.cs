@@ -97,9 +97,9 @@ public sealed class TrainerBehaviourTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Get_EveryCatalogAlgorithm_ReturnsItsTrainer()
+    public void Get_EveryClassicSupervisedAlgorithm_ReturnsItsTrainer()
     {
-        foreach (var spec in AlgorithmCatalog.All)
+        foreach (var spec in AlgorithmCatalog.All.Where(a => a.Tasks.Contains("classification") || a.Tasks.Contains("regression")).Where(a => a.Name != "neural_network"))
         {
             Assert.Equal(spec.Name, ModelTrainers.Get(spec.Name).Algorithm);
         }

@@ -212,7 +212,7 @@ public sealed class TrainingRequestParserTests
         { "workflow_optimization:\n  enable: true", "workflow_optimization.enable", "did you mean 'enabled'?" },
         { "algorithm: xgbost", "algorithm", "unknown algorithm 'xgbost' for task 'classification'; did you mean 'xgboost'? allowed: xgboost, random_forest, logistic_regression" },
         { "algorithm: linear_regression", "algorithm", "algorithm 'linear_regression' does not support task 'classification'|allowed: xgboost, random_forest, logistic_regression" },
-        { "learning_type: unsupervised\ntask_type: clustering\nalgorithm: xgboost", "algorithm", "unknown algorithm 'xgboost' for task 'clustering'; allowed: kmeans, dbscan" },
+        { "learning_type: unsupervised\ntask_type: clustering\nalgorithm: xgboost", "algorithm", "algorithm 'xgboost' does not support task 'clustering' (it serves classification, regression); allowed: kmeans, dbscan" },
         { "learning_type: unsupervised", "task_type", "task type 'classification' does not belong to learning type 'unsupervised'; allowed: clustering, dimensionality_reduction" },
         { "learning_type: supervized", "learning_type", "unknown learning type 'supervized'; did you mean 'supervised'? allowed: supervised, unsupervised, reinforcement" },
         { "task_type: clasification", "task_type", "unknown task type 'clasification'; did you mean 'classification'?" },

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using MlopsAgents.Plugins.Deployment;
 using MlopsAgents.Plugins.Storage;
+using MlopsAgents.Plugins.Requests;
 using MlopsAgents.Workflow.Pipeline;
 
 namespace MlopsAgents.Cli.Commands;

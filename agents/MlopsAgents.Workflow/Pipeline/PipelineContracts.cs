@@ -1,15 +1,7 @@
 using System.Text.Json.Serialization;
 using MlopsAgents.Plugins.Judging;
-using MlopsAgents.Plugins.Requests;
 
 namespace MlopsAgents.Workflow.Pipeline;
-
-/// <summary>The request was invalid; every problem is listed, and no work was started.</summary>
-public sealed class RequestValidationException(IReadOnlyList<RequestError> errors)
-    : Exception($"The training request has {errors.Count} problem(s):{Environment.NewLine}" + string.Join(Environment.NewLine, errors.Select(e => "  - " + e)))
-{
-    public IReadOnlyList<RequestError> Errors { get; } = errors;
-}
 
 /// <summary>The packaged model, in the run summary.</summary>
 public sealed record ModelSummary(

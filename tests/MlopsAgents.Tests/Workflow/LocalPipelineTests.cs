@@ -4,6 +4,7 @@ using MlopsAgents.Plugins.Judging;
 using MlopsAgents.Plugins.Registry;
 using MlopsAgents.Plugins.Storage;
 using MlopsAgents.Tests.Support;
+using MlopsAgents.Plugins.Requests;
 using MlopsAgents.Workflow.Pipeline;
 
 namespace MlopsAgents.Tests.Workflow;

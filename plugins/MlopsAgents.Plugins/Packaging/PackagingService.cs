@@ -1,0 +1,80 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using MlopsAgents.Plugins.DataPreparation;
+using MlopsAgents.Plugins.Registry;
+using MlopsAgents.Plugins.Storage;
+using MlopsAgents.Plugins.Training;
+
+namespace MlopsAgents.Plugins.Packaging;
+
+/// <summary>The outcome of packaging: the registered version and any old versions whose files were pruned.</summary>
+public sealed record PackagedModel(ModelVersionRecord Model, IReadOnlyList<string> Pruned);
+
+/// <summary>
+/// Phase 5's packaging half: copies a candidate into <c>models/{name}/{version}/</c> with its preprocessing,
+/// <c>model_metadata.json</c> and an OpenAPI document, registers the new semantic version and makes it champion.
+/// </summary>
+public sealed class PackagingService(MlopsContext context)
+{
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
+
+    /// <summary>The default model name when a request gives none: dataset id and algorithm.</summary>
+    public static string DefaultModelName(string datasetId, string algorithm) => $"{datasetId}-{algorithm}".Replace('_', '-');
+
+    public async Task<PackagedModel> PackageAsync(
+        PreparedData data,
+        CandidateModel candidate,
+        IReadOnlyDictionary<string, double> metrics,
+        string modelName,
+        string primaryMetric,
+        CancellationToken cancellationToken = default)
+    {
+        var preprocessor = data.Preprocessor;
+        var manifest = data.Manifest;
+        var schemaHash = Sha256Hex(JsonSerializer.Serialize(new { columns = preprocessor.Columns, features = preprocessor.FeatureNames, classes = preprocessor.ClassNames, task = preprocessor.Task }, JsonOptions));
+        var configHash = Sha256Hex(JsonSerializer.Serialize(new
+        {
+            candidate.Algorithm,
+            manifest.TaskType,
+            hyperparameters = candidate.Hyperparameters.OrderBy(k => k.Key, StringComparer.Ordinal),
+            manifest.Preprocessing,
+        }, JsonOptions));
+        var models = new ModelRegistryService(context.Registry, context.Store);
+        var version = models.NextVersion(modelName, schemaHash).ToString();
+        var prefix = ArtifactKeys.ModelPrefix(modelName, version);
+        var trainingId = manifest.TrainingId;
+
+        var fileHashes = new Dictionary<string, string>();
+        var candidatePrefix = CandidateModel.Prefix(candidate.RunId);
+        foreach (var key in await context.Store.ListAsync(candidatePrefix, cancellationToken).ConfigureAwait(false))
+        {
+            var relative = ModelPackage.ModelSubdirectory + "/" + key[candidatePrefix.Length..];
+            await using var source = await context.Store.OpenReadAsync(key, cancellationToken).ConfigureAwait(false);
+            var stored = await context.Store.PutAsync(prefix + relative, source, cancellationToken).ConfigureAwait(false);
+            context.Registry.RecordArtifact(trainingId, $"model {modelName} {version} {relative}", stored);
+            fileHashes[relative] = stored.Sha256;
+        }
+
+        var preprocessorRef = await context.PutTextAsync(trainingId, $"model {modelName} {version} preprocessor", prefix + FeaturePreprocessor.FileName, preprocessor.ToJson(), cancellationToken).ConfigureAwait(false);
+        fileHashes[FeaturePreprocessor.FileName] = preprocessorRef.Sha256;
+
+        var metadata = new ModelMetadata(modelName, version, trainingId, candidate.Algorithm, Implementation(candidate.Algorithm), manifest.TaskType,
+            preprocessor.Target, preprocessor.ClassNames, preprocessor.Columns, preprocessor.FeatureNames, candidate.Hyperparameters, metrics, primaryMetric,
+            new DatasetReference(manifest.DatasetId, manifest.DatasetVersion, manifest.DatasetSha256), schemaHash, configHash, fileHashes, DateTimeOffset.UtcNow);
+        await context.PutTextAsync(trainingId, $"model {modelName} {version} openapi", prefix + OpenApiDocument.FileName, OpenApiDocument.Build(metadata).ToJsonString(JsonOptions), cancellationToken).ConfigureAwait(false);
+
+        // The metadata goes last: a version folder with model_metadata.json is complete.
+        var metadataRef = await context.PutTextAsync(trainingId, $"model {modelName} {version} metadata", prefix + ModelMetadata.FileName, metadata.ToJson(), cancellationToken).ConfigureAwait(false);
+        var record = new ModelVersionRecord(modelName, version, trainingId, prefix, metadataRef.Sha256, schemaHash, configHash, metrics, DateTimeOffset.UtcNow, false);
+        var pruned = await models.RegisterAsync(record, cancellationToken).ConfigureAwait(false);
+        models.Promote(modelName, version);
+        return new PackagedModel(record, pruned);
+    }
+
+    private static string Implementation(string algorithm) => algorithm == AlgorithmCatalog.XgBoost
+        ? "gradient-boosted trees by ML.NET LightGBM 5.0.1 (not the XGBoost library)"
+        : $"{algorithm} implemented in MlopsAgents";
+
+    private static string Sha256Hex(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+}

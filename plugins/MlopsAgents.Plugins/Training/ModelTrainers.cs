@@ -1,3 +1,5 @@
+using MlopsAgents.Plugins.Training.NeuralNetworks;
+
 namespace MlopsAgents.Plugins.Training;
 
 /// <summary>Finds the trainer for a catalog algorithm name.</summary>
@@ -9,6 +11,7 @@ public static class ModelTrainers
         new RandomForestTrainer(),
         new LogisticRegressionTrainer(),
         new LinearRegressionTrainer(),
+        new MlpTrainer(),
     }.ToDictionary(t => t.Algorithm, StringComparer.Ordinal);
 
     /// <summary>Algorithm names that have a trainer.</summary>
@@ -37,6 +40,7 @@ public static class ModelSerializer
             AlgorithmCatalog.RandomForest => RandomForestModel.Load(directory),
             AlgorithmCatalog.LogisticRegression => LogisticRegressionModel.Load(directory),
             AlgorithmCatalog.LinearRegression => LinearRegressionModel.Load(directory),
+            NeuralNetworkAlgorithms.NeuralNetwork => MlpModel.Load(directory),
             _ => throw new InvalidDataException($"'{Path.Combine(directory, ModelFile.FileName)}' names unknown algorithm '{header.Algorithm}'."),
         };
     }

@@ -66,7 +66,8 @@ public sealed class PackagingService(MlopsContext context)
 
         // The metadata goes last: a version folder with model_metadata.json is complete.
         var metadataRef = await context.PutTextAsync(trainingId, $"model {modelName} {version} metadata", prefix + ModelMetadata.FileName, metadata.ToJson(), cancellationToken).ConfigureAwait(false);
-        var record = new ModelVersionRecord(modelName, version, trainingId, prefix, metadataRef.Sha256, schemaHash, configHash, metrics, DateTimeOffset.UtcNow, false);
+        // The registry links the version to the run that trained it (a training id, or one of its retries), for lineage.
+        var record = new ModelVersionRecord(modelName, version, candidate.RunId, prefix, metadataRef.Sha256, schemaHash, configHash, metrics, DateTimeOffset.UtcNow, false);
         var pruned = await models.RegisterAsync(record, cancellationToken).ConfigureAwait(false);
         models.Promote(modelName, version);
         return new PackagedModel(record, pruned);

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace MlopsAgents.Plugins.Requests;
 
 /// <summary>Turns a request's <c>dataset_uri</c> into an absolute path that provably stays under the data root.</summary>
-internal static partial class DatasetPaths
+public static partial class DatasetPaths
 {
     private const int MaxLinkHops = 40;
 

@@ -1,0 +1,33 @@
+using MlopsAgents.McpServer.Hosting;
+using MlopsAgents.Plugins;
+using MlopsAgents.Plugins.Storage;
+
+var (options, errors) = MlopsMcpOptions.Parse(args, Environment.GetEnvironmentVariable);
+if (options is null)
+{
+    foreach (var error in errors)
+    {
+        Console.Error.WriteLine("error: " + error);
+    }
+
+    Console.Error.WriteLine(MlopsMcpOptions.Usage);
+    return 2;
+}
+
+var dataRoot = Environment.GetEnvironmentVariable("MLOPS_DATA_ROOT") is { Length: > 0 } root ? root : Environment.CurrentDirectory;
+var context = new MlopsContext(MlopsHome.FromEnvironment(), dataRoot);
+if (options.Transport == "stdio")
+{
+    var builder = Host.CreateApplicationBuilder();
+    builder.Logging.ClearProviders();
+    builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning);
+    builder.Services.AddMlopsMcpServer(options, context).WithStdioServerTransport();
+    await builder.Build().RunAsync();
+    return 0;
+}
+
+var app = MlopsMcpServerSetup.BuildHttpApp(options, context);
+await app.StartAsync();
+Console.Error.WriteLine($"mlops-mcp: Streamable HTTP at {app.Urls.First()}/mcp ({(options.AllowWrite ? "read-write" : "read-only")}); state in {context.Home.Root}");
+await app.WaitForShutdownAsync();
+return 0;

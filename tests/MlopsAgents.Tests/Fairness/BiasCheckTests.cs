@@ -1,5 +1,7 @@
 using MlopsAgents.Plugins.DataPreparation;
 using MlopsAgents.Plugins.Evaluation.Fairness;
+using MlopsAgents.Plugins.Requests;
+using MlopsAgents.Plugins.Training;
 using MlopsAgents.Tests.Support;
 
 namespace MlopsAgents.Tests.Fairness;
@@ -77,5 +79,30 @@ public sealed class BiasCheckTests
         var female = report.Groups.Single(g => g.Group == "female");
         var male = report.Groups.Single(g => g.Group == "male");
         Assert.True(female.SelectionRate > male.SelectionRate);
+    }
+
+    [Fact]
+    public void Evaluate_LoansModelTrainedWithSex_FlagsThePredictions()
+    {
+        var frame = DataFrame.ReadCsv(Examples.Dataset("loans.csv"));
+        var order = Enumerable.Range(0, frame.RowCount).ToArray();
+        new Random(7).Shuffle(order);
+        var train = frame.WithRows(order.Take(3500).Select(i => frame.Rows[i]));
+        var test = frame.WithRows(order.Skip(3500).Select(i => frame.Rows[i]));
+        var columns = frame.Columns.Where(c => c != "default").ToArray();
+        var kinds = columns.ToDictionary(c => c, c => frame.InferKind(frame.IndexOf(c)));
+        var preprocessor = FeaturePreprocessor.Fit(train, "default", columns, kinds, new DataPreprocessingOptions { Standardize = true }, ModelTask.Classification, ["0", "1"]);
+        var model = new LogisticRegressionTrainer().Train(preprocessor.ToTrainingData(train), null, new Dictionary<string, object>(), seed: 0);
+
+        var probabilities = model.Predict(preprocessor.ToTrainingData(test).Features);
+        // The classes are imbalanced (about 13% default), so flag the riskiest fifth of applicants rather than p > 0.5.
+        var cut = probabilities.Select(p => p[1]).Order().ElementAt((int)(0.8 * probabilities.Length));
+        var predicted = probabilities.Select(p => p[1] >= cut ? "1" : "0").ToArray();
+        var sex = frame.IndexOf("sex");
+        var label = frame.IndexOf("default");
+        var report = BiasCheck.Evaluate("sex", test.Rows.Select(r => r[sex]).ToArray(), test.Rows.Select(r => r[label]!).ToArray(), predicted, "1");
+
+        Assert.True(report.FailsFourFifthsRule, $"disparate impact {report.DisparateImpactRatio}");
+        Assert.True(report.Groups.Single(g => g.Group == "female").SelectionRate > report.Groups.Single(g => g.Group == "male").SelectionRate);
     }
 }

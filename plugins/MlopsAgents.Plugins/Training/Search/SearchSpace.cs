@@ -171,7 +171,7 @@ public sealed class SearchSpace
             return Type switch
             {
                 // Each integer owns an equal slice of [0, 1]; Unit maps it back to the middle of its slice.
-                SearchParameterTypes.Int => (long)Math.Min(Low + Math.Floor(u * (High - Low + 1)), High),
+                SearchParameterTypes.Int => (object)(long)Math.Min(Low + Math.Floor(u * (High - Low + 1)), High),
                 SearchParameterTypes.LogFloat => Math.Clamp(Math.Exp(Math.Log(Low) + u * (Math.Log(High) - Math.Log(Low))), Low, High),
                 _ => Low + u * (High - Low),
             };

@@ -16,11 +16,14 @@ public sealed record InputColumn(
     [property: JsonPropertyName("center")] double Center,
     [property: JsonPropertyName("scale")] double Scale,
     [property: JsonPropertyName("encoding")] string? Encoding,
-    [property: JsonPropertyName("categories")] IReadOnlyList<string>? Categories);
+    [property: JsonPropertyName("categories")] IReadOnlyList<string>? Categories,
+    [property: JsonPropertyName("target_encoding"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] TargetEncodingTable? TargetEncoding = null);
 
 /// <summary>
-/// The fitted preprocessing of phase 1: imputation, categorical encoding and scaling, learned on the training split
-/// only and saved with the model, so the model server applies exactly what training applied.
+/// The fitted preprocessing of phase 1: imputation, categorical encoding (onehot, label or target) and scaling, learned
+/// on the training split only and saved with the model, so the model server applies exactly what training applied.
+/// A target-encoded column carries its <see cref="TargetEncodingTable"/>; files written before that encoding existed
+/// read unchanged.
 /// </summary>
 public sealed record FeaturePreprocessor(
     [property: JsonPropertyName("target")] string Target,
@@ -38,7 +41,10 @@ public sealed record FeaturePreprocessor(
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 
-    /// <summary>Learns imputation values, categories and scaling from the training rows.</summary>
+    /// <summary>
+    /// Learns imputation values, categories, target encodings and scaling from the training rows.
+    /// <paramref name="targetSmoothing"/> is the m of target encoding (encode_categorical: target).
+    /// </summary>
     public static FeaturePreprocessor Fit(
         DataFrame train,
         string target,
@@ -46,7 +52,8 @@ public sealed record FeaturePreprocessor(
         IReadOnlyDictionary<string, ColumnKind> kinds,
         DataPreprocessingOptions options,
         ModelTask task,
-        IReadOnlyList<string> classNames)
+        IReadOnlyList<string> classNames,
+        double targetSmoothing = TargetEncoder.DefaultSmoothing)
     {
         var scaling = options.Standardize ? "standard" : options.Normalize ? "minmax" : "none";
         var columns = new List<InputColumn>();
@@ -79,6 +86,14 @@ public sealed record FeaturePreprocessor(
                 var categories = present.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
                 var mode = present.GroupBy(v => v, StringComparer.Ordinal).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
                     .Select(g => g.Key).FirstOrDefault();
+                if (options.EncodeCategorical == TargetEncoder.EncodingName)
+                {
+                    var encoding = FitTargetEncoding(train, target, idx, categories, task, classNames, targetSmoothing);
+                    columns.Add(new InputColumn(name, ColumnKind.Categorical, null, mode, "none", 0, 1, options.EncodeCategorical, categories, encoding));
+                    features.AddRange(TargetEncoder.FeatureNames(name, encoding));
+                    continue;
+                }
+
                 columns.Add(new InputColumn(name, ColumnKind.Categorical, null, mode, "none", 0, 1, options.EncodeCategorical, categories));
                 if (options.EncodeCategorical == CategoricalEncodings.Label)
                 {
@@ -144,7 +159,15 @@ public sealed record FeaturePreprocessor(
             var category = value ?? column.ImputeCategory;
             var categories = column.Categories ?? [];
             var index = category is null ? -1 : IndexOf(categories, category);
-            if (column.Encoding == CategoricalEncodings.Label)
+            if (column.TargetEncoding is { } table)
+            {
+                // Unseen categories take the prior, so a new category at serving time is no error.
+                foreach (var v in TargetEncoder.Encode(table, index))
+                {
+                    output[offset++] = v;
+                }
+            }
+            else if (column.Encoding == CategoricalEncodings.Label)
             {
                 if (index < 0)
                 {
@@ -208,7 +231,52 @@ public sealed record FeaturePreprocessor(
     public static FeaturePreprocessor FromJson(string json) =>
         JsonSerializer.Deserialize<FeaturePreprocessor>(json, JsonOptions) ?? throw new InvalidDataException("preprocessor.json is empty.");
 
-    private static int Width(InputColumn c) => c.Kind == ColumnKind.Categorical && c.Encoding != CategoricalEncodings.Label ? c.Categories?.Count ?? 0 : 1;
+    private static int Width(InputColumn c) => c switch
+    {
+        { Kind: ColumnKind.Numeric } => 1,
+        { TargetEncoding: { } table } => table.Outputs.Count,
+        { Encoding: CategoricalEncodings.Label } => 1,
+        _ => c.Categories?.Count ?? 0,
+    };
+
+    /// <summary>Fits a column's target encoding on the training rows that have a label.</summary>
+    private static TargetEncodingTable FitTargetEncoding(
+        DataFrame train, string target, int column, IReadOnlyList<string> categories, ModelTask task, IReadOnlyList<string> classNames, double smoothing)
+    {
+        var t = train.IndexOf(target);
+        var cells = new List<string?>();
+        var targets = new List<double>();
+        foreach (var row in train.Rows)
+        {
+            var label = row[t];
+            double y;
+            if (label is null)
+            {
+                continue;
+            }
+
+            if (task == ModelTask.Regression)
+            {
+                if (!DataFrame.TryParseNumber(label, out y))
+                {
+                    continue;
+                }
+            }
+            else
+            {
+                y = IndexOf(classNames, label);
+                if (y < 0)
+                {
+                    continue;
+                }
+            }
+
+            cells.Add(row[column]);
+            targets.Add(y);
+        }
+
+        return TargetEncoder.Fit(categories, cells, targets, task, classNames, smoothing);
+    }
 
     private static int IndexOf(IReadOnlyList<string> list, string value)
     {

@@ -88,6 +88,7 @@ public static class CrossValidation
         {
             Features = rows.Select(r => data.Features[r]).ToArray(),
             Labels = rows.Select(r => data.Labels[r]).ToArray(),
+            SampleWeights = data.SampleWeights is { } weights ? rows.Select(r => weights[r]).ToArray() : null,
         };
     }
 

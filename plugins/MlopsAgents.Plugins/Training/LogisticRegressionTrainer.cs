@@ -4,7 +4,8 @@ namespace MlopsAgents.Plugins.Training;
 
 /// <summary>
 /// L2-regularized logistic regression fitted by L-BFGS, with scikit-learn's objective
-/// C·Σ logloss + ½‖W‖² (intercepts not penalized). Two classes use one sigmoid weight vector, as scikit-learn does;
+/// C·Σ wᵢ·loglossᵢ + ½‖W‖² (intercepts not penalized; wᵢ are <see cref="TrainingData.SampleWeights"/>, 1 when absent,
+/// as scikit-learn's <c>sample_weight</c>). Two classes use one sigmoid weight vector, as scikit-learn does;
 /// more classes use a multinomial softmax.
 /// </summary>
 public sealed class LogisticRegressionTrainer : IModelTrainer
@@ -25,7 +26,7 @@ public sealed class LogisticRegressionTrainer : IModelTrainer
 
         var classCount = train.ClassNames.Count;
         var labels = TrainingGuards.ClassIndices(train);
-        var objective = new LogisticObjective(train.Features, labels, classCount, c);
+        var objective = new LogisticObjective(train.Features, labels, classCount, c, train.SampleWeights);
 
         // The optimum is unique (the objective is strictly convex in the weights), so the zero start loses nothing and needs no seed.
         var result = Lbfgs.Minimize(objective.Evaluate, new double[objective.ParameterCount], maxIter, tol);
@@ -44,8 +45,10 @@ public sealed class LogisticObjective
     private readonly double[][] _x;
     private readonly int[] _y;
     private readonly double _c;
+    private readonly double[]? _weights;
 
-    public LogisticObjective(double[][] features, int[] labels, int classCount, double c)
+    /// <param name="weights">Optional per-row weights on the loss; null weighs every row 1.</param>
+    public LogisticObjective(double[][] features, int[] labels, int classCount, double c, double[]? weights = null)
     {
         ArgumentNullException.ThrowIfNull(features);
         ArgumentNullException.ThrowIfNull(labels);
@@ -57,6 +60,7 @@ public sealed class LogisticObjective
         _x = features;
         _y = labels;
         _c = c;
+        _weights = weights;
         FeatureCount = features.Length == 0 ? 0 : features[0].Length;
         OutputCount = classCount == 2 ? 1 : classCount;
     }
@@ -89,11 +93,12 @@ public sealed class LogisticObjective
                 z[k] = sum;
             }
 
+            var weight = _weights?[i] ?? 1.0;
             if (m == 1)
             {
                 var yi = _y[i] == 1 ? 1.0 : 0.0;
-                loss += Softplus(z[0]) - yi * z[0];
-                z[0] = Sigmoid(z[0]) - yi;
+                loss += weight * (Softplus(z[0]) - yi * z[0]);
+                z[0] = weight * (Sigmoid(z[0]) - yi);
             }
             else
             {
@@ -106,10 +111,10 @@ public sealed class LogisticObjective
                 }
 
                 // log Σ exp(z) - z_y, computed from the shifted values.
-                loss += Math.Log(sumExp) - Math.Log(z[_y[i]]);
+                loss += weight * (Math.Log(sumExp) - Math.Log(z[_y[i]]));
                 for (var k = 0; k < m; k++)
                 {
-                    z[k] = z[k] / sumExp - (k == _y[i] ? 1.0 : 0.0);
+                    z[k] = weight * (z[k] / sumExp - (k == _y[i] ? 1.0 : 0.0));
                 }
             }
 

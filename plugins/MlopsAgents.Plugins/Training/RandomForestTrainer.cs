@@ -6,6 +6,9 @@ namespace MlopsAgents.Plugins.Training;
 /// Random forest of CART trees grown on bootstrap samples: Gini impurity with class-distribution leaves for
 /// classification, variance reduction with mean leaves for regression, as scikit-learn grows them. Trees train in
 /// parallel; each tree's seed is drawn up front from <c>seed</c>, so the forest does not depend on thread scheduling.
+/// <see cref="TrainingData.SampleWeights"/> weigh the impurity and the leaf values (weighted class counts, weighted
+/// means), as scikit-learn's <c>sample_weight</c> does; the bootstrap itself stays uniform, and min_samples_split and
+/// min_samples_leaf still count rows.
 /// </summary>
 public sealed class RandomForestTrainer : IModelTrainer
 {
@@ -41,7 +44,7 @@ public sealed class RandomForestTrainer : IModelTrainer
             var random = new Random(treeSeeds[t]);
             var n = train.RowCount;
             var rows = bootstrap ? Enumerable.Range(0, n).Select(_ => random.Next(n)).ToArray() : Enumerable.Range(0, n).ToArray();
-            trees[t] = new TreeBuilder(train.Features, train.Labels, labels, classCount, options, random).Build(rows);
+            trees[t] = new TreeBuilder(train.Features, train.Labels, labels, classCount, options, random, train.SampleWeights).Build(rows);
         });
 
         progress?.Report(string.Create(CultureInfo.InvariantCulture,
@@ -81,6 +84,7 @@ internal sealed class TreeBuilder
     private readonly TreeOptions _options;
     private readonly Random _random;
     private readonly int _featureCount;
+    private readonly double[]? _weights;
 
     private readonly List<int> _feature = [];
     private readonly List<double> _threshold = [];
@@ -94,8 +98,9 @@ internal sealed class TreeBuilder
     private readonly double[] _leftCounts;
     private readonly double[] _rightCounts;
 
-    public TreeBuilder(double[][] x, double[] y, int[]? classes, int classCount, TreeOptions options, Random random)
+    public TreeBuilder(double[][] x, double[] y, int[]? classes, int classCount, TreeOptions options, Random random, double[]? weights = null)
     {
+        _weights = weights;
         _x = x;
         _y = y;
         _classes = classes;
@@ -171,20 +176,25 @@ internal sealed class TreeBuilder
     /// <summary>Stores the node's prediction and reports whether the node is pure (nothing left to split).</summary>
     private bool SetValue(int node, int[] rows, int start, int end)
     {
-        var n = end - start;
         var offset = node * _outputs;
+        var mass = 0.0;
+        for (var i = start; i < end; i++)
+        {
+            mass += Weight(rows[i]);
+        }
+
         if (_classes is not null)
         {
             for (var i = start; i < end; i++)
             {
-                _value[offset + _classes[rows[i]]] += 1;
+                _value[offset + _classes[rows[i]]] += Weight(rows[i]);
             }
 
             var pure = false;
             for (var k = 0; k < _classCount; k++)
             {
-                pure |= _value[offset + k] == n;
-                _value[offset + k] /= n;
+                pure |= _value[offset + k] == mass;
+                _value[offset + k] /= mass;
             }
 
             return pure;
@@ -196,19 +206,21 @@ internal sealed class TreeBuilder
         for (var i = start; i < end; i++)
         {
             var v = _y[rows[i]];
-            sum += v;
+            sum += Weight(rows[i]) * v;
             min = Math.Min(min, v);
             max = Math.Max(max, v);
         }
 
-        _value[offset] = sum / n;
+        _value[offset] = sum / mass;
         return min == max;
     }
+
+    private double Weight(int row) => _weights?[row] ?? 1.0;
 
     /// <summary>
     /// Best split over up to max_features randomly drawn features that vary within the node (constant ones do not
     /// count against the budget, as in scikit-learn). Maximizes the impurity-decrease proxy
-    /// Σ_children (Σ_k count_k²)/n for Gini, or (Σy)²/n for variance.
+    /// Σ_children (Σ_k count_k²)/n for Gini, or (Σy)²/n for variance, with counts, sums and n weighted by the sample weights.
     /// </summary>
     private bool FindSplit(int[] rows, int start, int end, out int bestFeature, out double bestThreshold)
     {
@@ -242,10 +254,15 @@ internal sealed class TreeBuilder
             {
                 Array.Clear(_leftCounts);
                 Array.Clear(_rightCounts);
+                var massRight = 0.0;
                 for (var i = 0; i < n; i++)
                 {
-                    _rightCounts[_classes[_sorted[i]]] += 1;
+                    var w = Weight(_sorted[i]);
+                    _rightCounts[_classes[_sorted[i]]] += w;
+                    massRight += w;
                 }
+
+                var massLeft = 0.0;
 
                 var sumSqLeft = 0.0;
                 var sumSqRight = 0.0;
@@ -257,10 +274,15 @@ internal sealed class TreeBuilder
                 for (var i = 0; i < n - 1; i++)
                 {
                     var c = _classes[_sorted[i]];
-                    sumSqLeft += 2 * _leftCounts[c] + 1;
-                    _leftCounts[c] += 1;
-                    sumSqRight -= 2 * _rightCounts[c] - 1;
-                    _rightCounts[c] -= 1;
+                    var w = Weight(_sorted[i]);
+
+                    // (a + w)² - a² and b² - (b - w)², which for w = 1 are the unweighted 2a + 1 and 2b - 1.
+                    sumSqLeft += (2 * _leftCounts[c] + w) * w;
+                    _leftCounts[c] += w;
+                    sumSqRight -= (2 * _rightCounts[c] - w) * w;
+                    _rightCounts[c] -= w;
+                    massLeft += w;
+                    massRight -= w;
                     if (_keys[i] == _keys[i + 1])
                     {
                         continue;
@@ -273,7 +295,7 @@ internal sealed class TreeBuilder
                         continue;
                     }
 
-                    var proxy = sumSqLeft / nLeft + sumSqRight / nRight;
+                    var proxy = sumSqLeft / massLeft + sumSqRight / massRight;
                     if (proxy > bestProxy)
                     {
                         bestProxy = proxy;
@@ -285,15 +307,21 @@ internal sealed class TreeBuilder
             else
             {
                 var total = 0.0;
+                var mass = 0.0;
                 for (var i = 0; i < n; i++)
                 {
-                    total += _y[_sorted[i]];
+                    var w = Weight(_sorted[i]);
+                    total += w * _y[_sorted[i]];
+                    mass += w;
                 }
 
                 var sumLeft = 0.0;
+                var massLeft = 0.0;
                 for (var i = 0; i < n - 1; i++)
                 {
-                    sumLeft += _y[_sorted[i]];
+                    var w = Weight(_sorted[i]);
+                    sumLeft += w * _y[_sorted[i]];
+                    massLeft += w;
                     if (_keys[i] == _keys[i + 1])
                     {
                         continue;
@@ -307,7 +335,7 @@ internal sealed class TreeBuilder
                     }
 
                     var sumRight = total - sumLeft;
-                    var proxy = sumLeft * sumLeft / nLeft + sumRight * sumRight / nRight;
+                    var proxy = sumLeft * sumLeft / massLeft + sumRight * sumRight / (mass - massLeft);
                     if (proxy > bestProxy)
                     {
                         bestProxy = proxy;

@@ -155,6 +155,21 @@ internal static class TrainingGuards
         {
             throw new ArgumentException("Regression targets must be finite numbers.", nameof(data));
         }
+
+        if (data.SampleWeights is { } weights)
+        {
+            if (weights.Length != data.RowCount)
+            {
+                throw new ArgumentException($"There are {data.RowCount} rows but {weights.Length} sample weights.", nameof(data));
+            }
+
+            // Zero weights would leave tree nodes with no mass to average over; drop such rows instead.
+            var bad = Array.FindIndex(weights, w => !(w > 0) || !double.IsFinite(w));
+            if (bad >= 0)
+            {
+                throw new ArgumentException($"Sample weight {weights[bad]} of row {bad} is not a finite number > 0.", nameof(data));
+            }
+        }
     }
 
     public static int[] ClassIndices(TrainingData data) => data.Labels.Select(l => (int)l).ToArray();

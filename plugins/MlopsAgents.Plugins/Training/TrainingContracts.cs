@@ -16,6 +16,13 @@ public sealed record TrainingData(double[][] Features, double[] Labels, IReadOnl
     public int RowCount => Features.Length;
     public int FeatureCount => FeatureNames.Count;
     public ModelTask Task => ClassNames.Count > 0 ? ModelTask.Classification : ModelTask.Regression;
+
+    /// <summary>
+    /// Optional per-row weights, one finite value &gt; 0 per row, as produced by class weighting; null means every row
+    /// weighs 1. Trainers that honour them: logistic_regression (weighted loss), random_forest (weighted impurity and
+    /// leaf values) and xgboost (LightGBM example weights); linear_regression ignores them.
+    /// </summary>
+    public double[]? SampleWeights { get; init; }
 }
 
 /// <summary>A trained model that predicts from preprocessed numeric features.</summary>

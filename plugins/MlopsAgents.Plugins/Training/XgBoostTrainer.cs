@@ -20,6 +20,8 @@ namespace MlopsAgents.Plugins.Training;
 /// <item>The binary objective uses sigmoid slope 1 (XGBoost's logistic loss; ML.NET's default is 0.5); multiclass uses
 /// softmax.</item>
 /// </list>
+/// <see cref="TrainingData.SampleWeights"/>, when present, become LightGBM example weights (ML.NET's
+/// <c>ExampleWeightColumnName</c>), which scale each row's gradient and hessian as XGBoost's <c>weight</c> does.
 /// Training is single-threaded with <c>Deterministic</c> set, so one seed gives one model. The validation set is not
 /// used: XGBoost trains all num_round rounds unless early stopping is asked for, and the catalog has no such option.
 /// </summary>
@@ -55,6 +57,7 @@ public sealed class XgBoostTrainer : IModelTrainer
         var classCount = train.ClassNames.Count;
         var kind = train.Task == ModelTask.Regression ? XgBoostKind.Regression : classCount == 2 ? XgBoostKind.Binary : XgBoostKind.Multiclass;
         var data = XgBoostData.ForTraining(ml, train, kind);
+        var weightColumn = train.SampleWeights is null ? null : XgBoostData.WeightColumn;
 
         // The three option classes share their fields through unrelated generic bases, hence the repetition.
         ITransformer model = kind switch
@@ -62,19 +65,19 @@ public sealed class XgBoostTrainer : IModelTrainer
             XgBoostKind.Binary => ml.BinaryClassification.Trainers.LightGbm(new LightGbmBinaryTrainer.Options
             {
                 NumberOfIterations = rounds, LearningRate = learningRate, NumberOfLeaves = leaves, Booster = booster,
-                MinimumExampleCountPerLeaf = 1, UseCategoricalSplit = false, Seed = seed, NumberOfThreads = 1, Deterministic = true, Silent = true,
+                MinimumExampleCountPerLeaf = 1, UseCategoricalSplit = false, Seed = seed, ExampleWeightColumnName = weightColumn, NumberOfThreads = 1, Deterministic = true, Silent = true,
                 Sigmoid = 1.0,
             }).Fit(data),
             XgBoostKind.Multiclass => ml.MulticlassClassification.Trainers.LightGbm(new LightGbmMulticlassTrainer.Options
             {
                 NumberOfIterations = rounds, LearningRate = learningRate, NumberOfLeaves = leaves, Booster = booster,
-                MinimumExampleCountPerLeaf = 1, UseCategoricalSplit = false, Seed = seed, NumberOfThreads = 1, Deterministic = true, Silent = true,
+                MinimumExampleCountPerLeaf = 1, UseCategoricalSplit = false, Seed = seed, ExampleWeightColumnName = weightColumn, NumberOfThreads = 1, Deterministic = true, Silent = true,
                 UseSoftmax = true,
             }).Fit(data),
             _ => ml.Regression.Trainers.LightGbm(new LightGbmRegressionTrainer.Options
             {
                 NumberOfIterations = rounds, LearningRate = learningRate, NumberOfLeaves = leaves, Booster = booster,
-                MinimumExampleCountPerLeaf = 1, UseCategoricalSplit = false, Seed = seed, NumberOfThreads = 1, Deterministic = true, Silent = true,
+                MinimumExampleCountPerLeaf = 1, UseCategoricalSplit = false, Seed = seed, ExampleWeightColumnName = weightColumn, NumberOfThreads = 1, Deterministic = true, Silent = true,
             }).Fit(data),
         };
 
@@ -97,21 +100,31 @@ internal enum XgBoostKind
 /// </summary>
 internal static class XgBoostData
 {
+    public const string WeightColumn = "Weight";
+
     public static IDataView ForTraining(MLContext ml, TrainingData data, XgBoostKind kind)
     {
         var width = data.FeatureCount;
+        var weights = data.SampleWeights;
+        float Weight(int i) => weights is null ? 1f : (float)weights[i];
         switch (kind)
         {
             case XgBoostKind.Binary:
-                return Load(ml, data.Features.Select((row, i) => new BinaryRow { Features = ToFloat(row), Label = data.Labels[i] == 1 }), width);
+                return weights is null
+                    ? Load(ml, data.Features.Select((row, i) => new BinaryRow { Features = ToFloat(row), Label = data.Labels[i] == 1 }), width)
+                    : Load(ml, data.Features.Select((row, i) => new WeightedBinaryRow { Features = ToFloat(row), Label = data.Labels[i] == 1, Weight = Weight(i) }), width);
             case XgBoostKind.Multiclass:
                 // Keys ordered by value over every class index, so key i + 1 (score slot i) is class i even when a class is absent from this fold.
-                var rows = Load(ml, data.Features.Select((row, i) => new FloatRow { Features = ToFloat(row), Label = (float)data.Labels[i] }), width);
+                var rows = weights is null
+                    ? Load(ml, data.Features.Select((row, i) => new FloatRow { Features = ToFloat(row), Label = (float)data.Labels[i] }), width)
+                    : Load(ml, data.Features.Select((row, i) => new WeightedFloatRow { Features = ToFloat(row), Label = (float)data.Labels[i], Weight = Weight(i) }), width);
                 var classes = ml.Data.LoadFromEnumerable(Enumerable.Range(0, data.ClassNames.Count).Select(k => new LabelOnly { Label = k }).ToList());
                 return ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: Microsoft.ML.Transforms.ValueToKeyMappingEstimator.KeyOrdinality.ByValue, keyData: classes)
                     .Fit(rows).Transform(rows);
             default:
-                return Load(ml, data.Features.Select((row, i) => new FloatRow { Features = ToFloat(row), Label = (float)data.Labels[i] }), width);
+                return weights is null
+                    ? Load(ml, data.Features.Select((row, i) => new FloatRow { Features = ToFloat(row), Label = (float)data.Labels[i] }), width)
+                    : Load(ml, data.Features.Select((row, i) => new WeightedFloatRow { Features = ToFloat(row), Label = (float)data.Labels[i], Weight = Weight(i) }), width);
         }
     }
 
@@ -139,6 +152,20 @@ internal static class XgBoostData
     {
         public float[] Features { get; set; } = [];
         public bool Label { get; set; }
+    }
+
+    internal sealed class WeightedBinaryRow
+    {
+        public float[] Features { get; set; } = [];
+        public bool Label { get; set; }
+        public float Weight { get; set; }
+    }
+
+    internal sealed class WeightedFloatRow
+    {
+        public float[] Features { get; set; } = [];
+        public float Label { get; set; }
+        public float Weight { get; set; }
     }
 
     internal sealed class LabelOnly

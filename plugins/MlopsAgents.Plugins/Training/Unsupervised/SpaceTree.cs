@@ -9,14 +9,17 @@ internal sealed class SpaceTree
     private readonly int _dims;
     private readonly int _fanOut;
     private readonly double[][] _points;
-    private readonly List<double> _centre = [];
-    private readonly List<double> _halfWidth = [];
-    private readonly List<double> _massCentreSum = [];
-    private readonly List<int> _count = [];
-    private readonly List<int> _firstChild = [];
-    private readonly List<int> _occupant = [];
     private readonly int[] _leafOf;
     private readonly int[] _nextInLeaf;
+
+    // Cells live in parallel arrays, children of a cell in one contiguous block, to keep the traversal cache-friendly.
+    private double[] _centre = [];
+    private double[] _halfWidth = [];
+    private double[] _massCentre = [];
+    private int[] _count = [];
+    private int[] _firstChild = [];
+    private int[] _occupant = [];
+    private int _cells;
     private double _rootHalfWidth;
 
     public SpaceTree(double[][] points)
@@ -26,68 +29,67 @@ internal sealed class SpaceTree
         _fanOut = 1 << _dims;
         _leafOf = new int[points.Length];
         _nextInLeaf = new int[points.Length];
+        Grow(Math.Max(16, 2 * _fanOut * points.Length / Math.Max(_fanOut - 1, 1)));
         Build();
     }
 
     /// <summary>
     /// The repulsive force on point <paramref name="i"/> before normalisation, Σ w²(yᵢ − yⱼ), and its share of the
     /// normaliser, Σ w, over all other points, with far cells summarised. w = (1 + d²/dof)^(−(dof+1)/2).
+    /// <paramref name="stack"/> is scratch space that grows as needed.
     /// </summary>
-    public double Repulsion(int i, double thetaSquared, double dof, double[] force, Stack<int> stack)
+    public double Repulsion(int i, double thetaSquared, double dof, double[] force, ref int[] stack)
     {
         Array.Clear(force);
         var y = _points[i];
+        var dims = _dims;
         var exponent = (dof + 1) / 2;
         var sum = 0.0;
-        Span<double> delta = stackalloc double[_dims];
-        stack.Clear();
-        stack.Push(0);
-        while (stack.Count > 0)
+        Span<double> delta = stackalloc double[dims];
+        var top = 0;
+        stack[top++] = 0;
+        while (top > 0)
         {
-            var node = stack.Pop();
+            var node = stack[--top];
             var count = _count[node];
-            if (count == 0)
+            var first = _firstChild[node];
+            if (first < 0 && _leafOf[i] == node)
             {
+                // Points sharing i's leaf coincide with it: they add to the normaliser but exert no force.
+                count--;
+                if (count > 0)
+                {
+                    sum += count;
+                }
+
                 continue;
             }
 
-            var isLeaf = _firstChild[node] < 0;
-            double d2 = 0;
-            if (isLeaf)
+            var offset = node * dims;
+            var d2 = 0.0;
+            for (var d = 0; d < dims; d++)
             {
-                if (_leafOf[i] == node)
-                {
-                    // Points sharing a leaf coincide with i, so they add to the normaliser but exert no force.
-                    count--;
-                }
-
-                if (count == 0)
-                {
-                    continue;
-                }
-
-                var other = _points[_occupant[node]];
-                for (var d = 0; d < _dims; d++)
-                {
-                    delta[d] = y[d] - other[d];
-                    d2 += delta[d] * delta[d];
-                }
+                var t = y[d] - _massCentre[offset + d];
+                delta[d] = t;
+                d2 += t * t;
             }
-            else
-            {
-                for (var d = 0; d < _dims; d++)
-                {
-                    delta[d] = y[d] - (_massCentreSum[(node * _dims) + d] / count);
-                    d2 += delta[d] * delta[d];
-                }
 
+            if (first >= 0)
+            {
                 var width = 2 * _halfWidth[node];
                 if (width * width >= thetaSquared * d2)
                 {
-                    var first = _firstChild[node];
-                    for (var c = 0; c < _fanOut; c++)
+                    if (top + _fanOut > stack.Length)
                     {
-                        stack.Push(first + c);
+                        Array.Resize(ref stack, stack.Length * 2);
+                    }
+
+                    for (var c = first; c < first + _fanOut; c++)
+                    {
+                        if (_count[c] > 0)
+                        {
+                            stack[top++] = c;
+                        }
                     }
 
                     continue;
@@ -97,7 +99,7 @@ internal sealed class SpaceTree
             var w = dof == 1 ? 1 / (1 + d2) : Math.Pow(1 + (d2 / dof), -exponent);
             sum += count * w;
             var scale = count * w * w;
-            for (var d = 0; d < _dims; d++)
+            for (var d = 0; d < dims; d++)
             {
                 force[d] += scale * delta[d];
             }
@@ -129,27 +131,57 @@ internal sealed class SpaceTree
 
         // A little slack keeps points on the boundary strictly inside the root cell.
         _rootHalfWidth = Math.Max(half * (1 + 1e-9), 1e-12);
-        AddNode(Enumerable.Range(0, _dims).Select(d => (min[d] + max[d]) / 2).ToArray(), _rootHalfWidth);
+        var root = AddCells(1);
+        for (var d = 0; d < _dims; d++)
+        {
+            _centre[(root * _dims) + d] = (min[d] + max[d]) / 2;
+        }
+
+        _halfWidth[root] = _rootHalfWidth;
         for (var i = 0; i < _points.Length; i++)
         {
             Insert(i);
         }
+
+        // Sums become centres of mass once every point is in.
+        for (var cell = 0; cell < _cells; cell++)
+        {
+            if (_count[cell] > 0)
+            {
+                for (var d = 0; d < _dims; d++)
+                {
+                    _massCentre[(cell * _dims) + d] /= _count[cell];
+                }
+            }
+        }
     }
 
-    private int AddNode(double[] centre, double halfWidth)
+    private int AddCells(int howMany)
     {
-        var id = _count.Count;
-        _centre.AddRange(centre);
-        _halfWidth.Add(halfWidth);
-        for (var d = 0; d < _dims; d++)
+        if (_cells + howMany > _count.Length)
         {
-            _massCentreSum.Add(0);
+            Grow(Math.Max(_count.Length * 2, _cells + howMany));
         }
 
-        _count.Add(0);
-        _firstChild.Add(-1);
-        _occupant.Add(-1);
-        return id;
+        var first = _cells;
+        for (var c = first; c < first + howMany; c++)
+        {
+            _firstChild[c] = -1;
+            _occupant[c] = -1;
+        }
+
+        _cells += howMany;
+        return first;
+    }
+
+    private void Grow(int capacity)
+    {
+        Array.Resize(ref _centre, capacity * _dims);
+        Array.Resize(ref _massCentre, capacity * _dims);
+        Array.Resize(ref _halfWidth, capacity);
+        Array.Resize(ref _count, capacity);
+        Array.Resize(ref _firstChild, capacity);
+        Array.Resize(ref _occupant, capacity);
     }
 
     private void Insert(int i)
@@ -161,7 +193,7 @@ internal sealed class SpaceTree
             _count[node]++;
             for (var d = 0; d < _dims; d++)
             {
-                _massCentreSum[(node * _dims) + d] += y[d];
+                _massCentre[(node * _dims) + d] += y[d];
             }
 
             if (_firstChild[node] >= 0)
@@ -197,17 +229,15 @@ internal sealed class SpaceTree
     private void Split(int node)
     {
         var half = _halfWidth[node] / 2;
-        var first = -1;
+        var first = AddCells(_fanOut);
         for (var c = 0; c < _fanOut; c++)
         {
-            var centre = new double[_dims];
+            var child = first + c;
+            _halfWidth[child] = half;
             for (var d = 0; d < _dims; d++)
             {
-                centre[d] = _centre[(node * _dims) + d] + (((c >> d) & 1) == 1 ? half : -half);
+                _centre[(child * _dims) + d] = _centre[(node * _dims) + d] + (((c >> d) & 1) == 1 ? half : -half);
             }
-
-            var id = AddNode(centre, half);
-            first = c == 0 ? id : first;
         }
 
         _firstChild[node] = first;
@@ -216,20 +246,20 @@ internal sealed class SpaceTree
 
         // The points of the old leaf all sit at one location, so they move to one child together; the count and mass
         // of the parent already include them.
-        var child = ChildFor(node, _points[occupant]);
-        _occupant[child] = occupant;
+        var target = ChildFor(node, _points[occupant]);
+        _occupant[target] = occupant;
         var moved = 0;
         for (var p = occupant; p >= 0; p = _nextInLeaf[p])
         {
-            _leafOf[p] = child;
+            _leafOf[p] = target;
             moved++;
             for (var d = 0; d < _dims; d++)
             {
-                _massCentreSum[(child * _dims) + d] += _points[p][d];
+                _massCentre[(target * _dims) + d] += _points[p][d];
             }
         }
 
-        _count[child] = moved;
+        _count[target] = moved;
     }
 
     private int ChildFor(int node, double[] y)

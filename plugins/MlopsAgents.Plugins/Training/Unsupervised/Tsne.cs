@@ -441,10 +441,10 @@ public static class Tsne
             var tree = new SpaceTree(y);
             var sums = new double[n];
             var repulsion = new double[n][];
-            Parallel.For(0, n, () => new Stack<int>(), (i, _, stack) =>
+            Parallel.For(0, n, () => new int[256], (i, _, stack) =>
             {
                 repulsion[i] = new double[dims];
-                sums[i] = tree.Repulsion(i, _thetaSquared, dof, repulsion[i], stack);
+                sums[i] = tree.Repulsion(i, _thetaSquared, dof, repulsion[i], ref stack);
                 return stack;
             }, _ => { });
 

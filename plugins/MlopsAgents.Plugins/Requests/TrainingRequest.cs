@@ -38,8 +38,30 @@ public sealed record TrainingRequest
     public int MaxRetry { get; init; } = 3;
     public WorkflowOptimizationOptions WorkflowOptimization { get; init; } = new();
 
+    /// <summary>Built-in environment of a reinforcement-learning request (cartpole or gridworld); null otherwise.</summary>
+    public string? Environment { get; init; }
+
+    /// <summary>The <c>hpo</c> block: hyperparameter search before the final training; null for none.</summary>
+    public Training.Search.HpoOptions? Hpo { get; init; }
+
+    /// <summary>The <c>fairness</c> block: groups to compare in the bias check; null for none.</summary>
+    public FairnessOptions? Fairness { get; init; }
+
+    /// <summary>SHAP values (global ranking and a sample of rows) and a LIME explanation of one test row.</summary>
+    public bool Explain { get; init; } = true;
+
+    /// <summary>A learning curve: the metric against training-set size.</summary>
+    public bool LearningCurve { get; init; } = true;
+
     /// <summary>The primary metric in force: the requested one, or the task's default.</summary>
-    public string EffectivePrimaryMetric => PrimaryMetric ?? (TaskType == TaskTypes.Regression ? "r2" : "f1_score");
+    public string EffectivePrimaryMetric => PrimaryMetric ?? TaskType switch
+    {
+        TaskTypes.Regression => "r2",
+        TaskTypes.Clustering => "silhouette_score",
+        TaskTypes.DimensionalityReduction => Algorithm == "pca" ? "explained_variance_total" : "trustworthiness",
+        TaskTypes.Control => "average_reward",
+        _ => "f1_score",
+    };
 }
 
 /// <summary>The <c>data_preprocessing</c> block.</summary>
@@ -58,6 +80,34 @@ public sealed record DataPreprocessingOptions
     public string EncodeCategorical { get; init; } = CategoricalEncodings.OneHot;
 
     public bool RemoveDuplicates { get; init; } = true;
+
+    /// <summary>none, smote, undersample or class_weight; applied to the training split only.</summary>
+    public string ClassImbalance { get; init; } = ImbalanceStrategies.None;
+
+    /// <summary>none, iqr or zscore; removes outlier rows from the training split only.</summary>
+    public string OutlierRemoval { get; init; } = OutlierStrategies.None;
+}
+
+/// <summary>The <c>fairness</c> block.</summary>
+public sealed record FairnessOptions
+{
+    /// <summary>Raw input columns whose groups are compared, e.g. [sex].</summary>
+    public IReadOnlyList<string> SensitiveFeatures { get; init; } = [];
+
+    /// <summary>The favourable or flagged class whose selection rate is compared; default the positive class (index 1).</summary>
+    public string? PositiveLabel { get; init; }
+}
+
+public static class ImbalanceStrategies
+{
+    public const string None = "none";
+    public static readonly IReadOnlyList<string> All = [None, "smote", "undersample", "class_weight"];
+}
+
+public static class OutlierStrategies
+{
+    public const string None = "none";
+    public static readonly IReadOnlyList<string> All = [None, "iqr", "zscore"];
 }
 
 /// <summary>The <c>workflow_optimization</c> block.</summary>
@@ -106,7 +156,8 @@ public static class CategoricalEncodings
 {
     public const string OneHot = "onehot";
     public const string Label = "label";
-    public static readonly IReadOnlyList<string> All = [OneHot, Label];
+    public const string Target = "target";
+    public static readonly IReadOnlyList<string> All = [OneHot, Label, Target];
 }
 
 public static class DeploymentStrategies
@@ -137,6 +188,12 @@ public static class Metrics
 
     public static readonly IReadOnlyList<string> Regression = ["rmse", "mae", "r2", "mape"];
 
+    public static readonly IReadOnlyList<string> Clustering = ["silhouette_score", "davies_bouldin_index"];
+
+    public static readonly IReadOnlyList<string> DimensionalityReduction = ["explained_variance_total", "trustworthiness"];
+
+    public static readonly IReadOnlyList<string> Control = ["average_reward", "episode_length", "success_rate"];
+
     /// <summary>Metrics where smaller is better; the Judge passes them when the value is at or below the threshold.</summary>
-    public static readonly IReadOnlySet<string> LowerIsBetter = new HashSet<string> { "rmse", "mae", "mape" };
+    public static readonly IReadOnlySet<string> LowerIsBetter = new HashSet<string> { "rmse", "mae", "mape", "davies_bouldin_index" };
 }

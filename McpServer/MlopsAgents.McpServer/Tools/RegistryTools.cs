@@ -46,7 +46,7 @@ public sealed class RegistryTools(MlopsContext context)
             return new JsonObject { ["dry_run"] = true, ["model_name"] = name, ["latest_version"] = models.FirstOrDefault()?.Version, ["metrics"] = JsonSerializer.SerializeToNode(run.Metrics) };
         }
 
-        var packaged = await new PackagingService(context).PackageAsync(data, candidate, run.Metrics, name, metric, cancellationToken).ConfigureAwait(false);
+        var packaged = await new PackagingService(context).PackageAsync(data, candidate, run.Metrics, name, metric, cancellationToken: cancellationToken).ConfigureAwait(false);
         var result = ToolJson.ToObject(packaged.Model);
         result["pruned_versions"] = new JsonArray([.. packaged.Pruned.Select(v => (JsonNode?)v)]);
         result["aliases"] = JsonSerializer.SerializeToNode(context.Registry.GetAliases(name));

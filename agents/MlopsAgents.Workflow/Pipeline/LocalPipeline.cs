@@ -14,6 +14,7 @@ using MlopsAgents.Plugins.Registry;
 using MlopsAgents.Plugins.Requests;
 using MlopsAgents.Plugins.Storage;
 using MlopsAgents.Plugins.Training;
+using MlopsAgents.Plugins.Training.Search;
 
 namespace MlopsAgents.Workflow.Pipeline;
 
@@ -101,6 +102,14 @@ public sealed class LocalPipeline
         var metric = request.EffectivePrimaryMetric;
         var threshold = request.EvaluationThreshold ?? Judge.DefaultThreshold;
         var hyperparameters = new Dictionary<string, object>(request.Hyperparameters);
+        JsonObject? search = null;
+        if (request.Hpo is { } hpo)
+        {
+            phase.Restart();
+            (hyperparameters, search) = Search(request, hpo, data, trainingId, Report, cancellationToken);
+            timings["hyperparameter_search"] = phase.Elapsed.TotalSeconds;
+        }
+
         CandidateModel candidate;
         EvaluationOutcome outcome;
         JudgeVerdict verdict;
@@ -140,6 +149,16 @@ public sealed class LocalPipeline
             Report($"      retry {attempt} of {request.MaxRetry}: {RetryPolicy.Describe(request.Algorithm, hyperparameters)}");
         }
 
+        // ---- Explanations, learning curve, bias check and drift baseline of the final candidate ----
+        phase.Restart();
+        var insights = await new ModelInsightsService(_context).BuildAsync(data, candidate,
+            new InsightsOptions(request.Explain, request.LearningCurve, request.Fairness, request.RandomSeed), new ActionProgress(m => Report("      " + m)), cancellationToken).ConfigureAwait(false);
+        timings["insights"] = phase.Elapsed.TotalSeconds;
+        foreach (var flagged in (insights.Summary["fairness"]?.AsArray() ?? []).Where(r => r?["fails_four_fifths_rule"]?.GetValue<bool>() == true))
+        {
+            Report($"      bias check: '{flagged!["sensitive_feature"]}' fails the four-fifths rule (disparate impact {flagged["disparate_impact_ratio"]})");
+        }
+
         // ---- Phase 5: package, register, deploy ----
         ModelSummary? modelSummary = null;
         string? deploymentText = null;
@@ -148,7 +167,8 @@ public sealed class LocalPipeline
             phase.Restart();
             Report("[5/5] packaging, registering and deploying");
             var modelName = request.ModelName ?? PackagingService.DefaultModelName(dataset.DatasetId, request.Algorithm);
-            var packaged = await new PackagingService(_context).PackageAsync(data, candidate, outcome.Metrics, modelName, metric, cancellationToken).ConfigureAwait(false);
+            var extraFiles = insights.Baseline is { } baseline ? new Dictionary<string, string> { ["drift_baseline.json"] = baseline.ToJson() } : null;
+            var packaged = await new PackagingService(_context).PackageAsync(data, candidate, outcome.Metrics, modelName, metric, extraFiles, cancellationToken).ConfigureAwait(false);
             if (packaged.Pruned.Count > 0)
             {
                 Report($"      retention: pruned {modelName} {string.Join(", ", packaged.Pruned)}");
@@ -167,6 +187,17 @@ public sealed class LocalPipeline
 
         // results.json carries the verdict and the model, so it is written after phase 5.
         var results = BuildResults(request, data, quality, candidate, outcome, verdict, modelSummary, timings, attempt + 1);
+        results["insights"] = insights.Summary;
+        results["hyperparameter_search"] = search;
+        results["data_preparation"] = new JsonObject
+        {
+            ["notes"] = data.Manifest.Notes,
+            ["outliers_removed"] = data.Manifest.OutliersRemoved,
+            ["class_counts_before"] = JsonSerializer.SerializeToNode(data.Manifest.ClassCountsBefore),
+            ["class_counts_after"] = JsonSerializer.SerializeToNode(data.Manifest.ClassCountsAfter),
+        };
+        var allArtifacts = outcome.Artifacts.Concat(insights.Artifacts).ToDictionary(kv => kv.Key, kv => kv.Value);
+        results["artifacts"] = JsonSerializer.SerializeToNode(allArtifacts);
         var resultsRef = await _context.PutTextAsync(candidate.RunId, "results", ArtifactKeys.Evaluation(candidate.RunId, "results.json"), results.ToJsonString(JsonOptions), cancellationToken).ConfigureAwait(false);
         training.CompleteRun(data, candidate, outcome.Metrics, outcome.Artifacts, outcome.Seconds, verdict.Decision);
 
@@ -175,7 +206,10 @@ public sealed class LocalPipeline
             trainingId, startedAt, total.Elapsed, requestSource, dataset.DatasetId, dataset.Version, dataset.Sha256,
             manifest.Rows, manifest.TrainRows, manifest.ValidationRows, manifest.TestRows, manifest.FeatureNames, target,
             request.LearningType, request.TaskType, request.Algorithm, candidate.Hyperparameters, outcome.Metrics, metric, threshold,
-            verdict.Decision, verdict.Reason, attempt + 1, modelSummary?.Name, modelSummary?.Version, deploymentText));
+            verdict.Decision, verdict.Reason, attempt + 1, modelSummary?.Name, modelSummary?.Version, deploymentText)
+        {
+            ExtraSections = [.. SearchSection(search), .. insights.HistorySections],
+        });
         var historyPath = Path.Combine(_context.Home.TrainingHistoryDirectory, trainingId + ".md");
         await AtomicFile.WriteAllTextAsync(historyPath, history, cancellationToken).ConfigureAwait(false);
         await _context.PutTextAsync(trainingId, "history", ArtifactKeys.Log(trainingId, "training_history.md"), history, cancellationToken).ConfigureAwait(false);
@@ -240,6 +274,61 @@ public sealed class LocalPipeline
 
         return results;
     }
+
+    /// <summary>Runs the request's hyperparameter search on the training split; every trial is a child run of the training id.</summary>
+    private (Dictionary<string, object> Best, JsonObject Summary) Search(TrainingRequest request, HpoOptions hpo, PreparedData data, string trainingId, Action<string> report, CancellationToken ct)
+    {
+        report($"[2/5] hyperparameter search: {hpo.Method}, {hpo.MaxTrials} trials, {hpo.CvFolds}-fold {hpo.Metric ?? "default metric"}");
+        var startedAt = DateTimeOffset.UtcNow;
+        var result = HyperparameterSearch.Run(hpo, request.Algorithm, data.Train, request.Hyperparameters, new SearchSettings { Seed = request.RandomSeed }, trial =>
+        {
+            var parameters = TrainingService.WithDefaults(request.Algorithm, request.Hyperparameters.Concat(trial.Parameters).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value));
+            _context.Registry.SaveRun(new RunRecord($"{trainingId}-trial{trial.Number}", data.Manifest.DatasetId, data.Manifest.DatasetVersion, request.Algorithm, request.TaskType,
+                "finished", "search_trial", parameters, new Dictionary<string, double> { ["cv_score"] = trial.MeanScore },
+                new Dictionary<string, string>(), new Dictionary<string, double> { ["trial"] = trial.Duration.TotalSeconds }, startedAt, DateTimeOffset.UtcNow, trainingId));
+            report(string.Create(CultureInfo.InvariantCulture, $"      trial {trial.Number}: {string.Join(", ", trial.Parameters.Select(p => $"{p.Key}={FormatValue(p.Value)}"))} → {trial.MeanScore:0.0000}"));
+        }, ct);
+        var best = new Dictionary<string, object>(request.Hyperparameters);
+        foreach (var (name, value) in result.BestParameters)
+        {
+            best[name] = value;
+        }
+
+        report(string.Create(CultureInfo.InvariantCulture, $"      best: {string.Join(", ", result.BestParameters.Select(p => $"{p.Key}={FormatValue(p.Value)}"))} ({result.Metric} {result.BestScore:0.0000})"));
+        var summary = new JsonObject
+        {
+            ["method"] = hpo.Method,
+            ["metric"] = result.Metric,
+            ["cv_folds"] = hpo.CvFolds,
+            ["best_parameters"] = JsonSerializer.SerializeToNode(result.BestParameters),
+            ["best_score"] = result.BestScore,
+            ["trials"] = new JsonArray([.. result.Trials.Select(t => (JsonNode?)new JsonObject
+            {
+                ["number"] = t.Number,
+                ["parameters"] = JsonSerializer.SerializeToNode(t.Parameters),
+                ["mean_score"] = t.MeanScore,
+            })]),
+        };
+        return (best, summary);
+    }
+
+    private static IEnumerable<string> SearchSection(JsonObject? search)
+    {
+        if (search is null)
+        {
+            yield break;
+        }
+
+        yield return string.Create(CultureInfo.InvariantCulture,
+            $"## Hyperparameter search\n\n{search["method"]} search over {search["trials"]!.AsArray().Count} trials ({search["cv_folds"]}-fold {search["metric"]}); best {search["best_score"]!.GetValue<double>():0.0000} with {search["best_parameters"]!.ToJsonString()}, which trained the final model.\n");
+    }
+
+    private static string FormatValue(object value) => value switch
+    {
+        double d => d.ToString("G4", CultureInfo.InvariantCulture),
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "",
+    };
 
     private static string NewTrainingId(DateTimeOffset at) =>
         $"train-{at.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3))}";

@@ -28,11 +28,30 @@ public sealed record PreparationManifest(
     [property: JsonPropertyName("notes")] string Notes,
     [property: JsonPropertyName("artifacts")] IReadOnlyDictionary<string, string> Artifacts)
 {
+    /// <summary>Training-split class counts before imbalance handling (classification only).</summary>
+    [JsonPropertyName("class_counts_before")]
+    public IReadOnlyDictionary<string, int>? ClassCountsBefore { get; init; }
+
+    /// <summary>Training-split class counts after imbalance handling (classification only).</summary>
+    [JsonPropertyName("class_counts_after")]
+    public IReadOnlyDictionary<string, int>? ClassCountsAfter { get; init; }
+
+    /// <summary>Training rows removed as outliers.</summary>
+    [JsonPropertyName("outliers_removed")]
+    public int OutliersRemoved { get; init; }
+
     public static string Key(string trainingId) => ArtifactKeys.Log(trainingId, "preparation.json");
 }
 
 /// <summary>The prepared data of a run: the fitted preprocessing and the three numeric splits.</summary>
-public sealed record PreparedData(PreparationManifest Manifest, FeaturePreprocessor Preprocessor, TrainingData Train, TrainingData? Validation, TrainingData Test);
+public sealed record PreparedData(PreparationManifest Manifest, FeaturePreprocessor Preprocessor, TrainingData Train, TrainingData? Validation, TrainingData Test)
+{
+    /// <summary>The cleaned raw rows of each split, when the data was prepared in this process (for bias checks and drift baselines).</summary>
+    public RawSplits? Raw { get; init; }
+}
+
+/// <summary>Cleaned raw rows of the training and test splits, in the same order as the numeric splits before resampling.</summary>
+public sealed record RawSplits(DataFrame Train, DataFrame Test, IReadOnlyList<string> FeatureColumns, IReadOnlyDictionary<string, ColumnKind> Kinds);
 
 /// <summary>
 /// Phase 1: loads the dataset a request names, checks its columns, profiles it, cleans, encodes, scales and splits it,
@@ -83,22 +102,33 @@ public sealed class PreparationService(MlopsContext context)
         artifacts["data_quality_markdown"] = (await context.PutTextAsync(trainingId, "data_quality_markdown", ArtifactKeys.Evaluation(trainingId, "data_quality.md"), quality.ToMarkdown(), cancellationToken).ConfigureAwait(false)).Key;
 
         var (frame, preprocessor, split, notes) = Prepare(request, raw, target);
-        foreach (var (name, indices) in new[] { ("train", split.Train), ("validation", split.Validation), ("test", split.Test) })
+        var all = preprocessor.ToTrainingData(frame);
+        var train = CrossValidation.Subset(all, split.Train);
+        var validation = split.Validation.Length > 0 ? CrossValidation.Subset(all, split.Validation) : null;
+        var test = CrossValidation.Subset(all, split.Test);
+        var (balanced, outliersRemoved, countsBefore, countsAfter, moreNotes) = Rebalance(request.DataPreprocessing, preprocessor, train, request.RandomSeed);
+        notes = string.Join("; ", new[] { notes }.Concat(moreNotes));
+        train = balanced;
+        foreach (var (name, data) in new[] { ("train", train), ("validation", validation), ("test", test) })
         {
-            var csv = ProcessedCsv(preprocessor, frame, indices);
+            var csv = ProcessedCsv(preprocessor, data ?? test with { Features = [], Labels = [] });
             artifacts[name] = (await context.PutTextAsync(trainingId, $"processed_{name}", ArtifactKeys.ProcessedSplit(dataset.DatasetId, name, trainingId), csv, cancellationToken).ConfigureAwait(false)).Key;
         }
 
         artifacts["feature_definitions"] = (await context.PutTextAsync(trainingId, "feature_definitions", ArtifactKeys.FeatureDefinitions(dataset.DatasetId, trainingId), preprocessor.ToJson(), cancellationToken).ConfigureAwait(false)).Key;
 
-        var all = preprocessor.ToTrainingData(frame);
-        var train = CrossValidation.Subset(all, split.Train);
-        var validation = split.Validation.Length > 0 ? CrossValidation.Subset(all, split.Validation) : null;
-        var test = CrossValidation.Subset(all, split.Test);
         var manifest = new PreparationManifest(trainingId, dataset.DatasetId, dataset.Version, dataset.Sha256, target, request.TaskType, preprocessor.ClassNames,
-            preprocessor.FeatureNames, frame.RowCount, train.RowCount, validation?.RowCount ?? 0, test.RowCount, request.RandomSeed, request.DataPreprocessing, notes, artifacts);
+            preprocessor.FeatureNames, frame.RowCount, train.RowCount, validation?.RowCount ?? 0, test.RowCount, request.RandomSeed, request.DataPreprocessing, notes, artifacts)
+        {
+            ClassCountsBefore = countsBefore,
+            ClassCountsAfter = countsAfter,
+            OutliersRemoved = outliersRemoved,
+        };
         await context.PutTextAsync(trainingId, "preparation", PreparationManifest.Key(trainingId), JsonSerializer.Serialize(manifest, JsonOptions), cancellationToken).ConfigureAwait(false);
-        return (new PreparedData(manifest, preprocessor, train, validation, test), quality, qualityRef);
+        var featureColumns = preprocessor.Columns.Select(c => c.Name).ToList();
+        var rawSplits = new RawSplits(frame.WithRows(split.Train.Select(i => frame.Rows[i])), frame.WithRows(split.Test.Select(i => frame.Rows[i])), featureColumns,
+            preprocessor.Columns.ToDictionary(c => c.Name, c => c.Kind));
+        return (new PreparedData(manifest, preprocessor, train, validation, test) { Raw = rawSplits }, quality, qualityRef);
     }
 
     /// <summary>Reloads a run's prepared data from the store, as phase 1 left it.</summary>
@@ -121,7 +151,14 @@ public sealed class PreparationService(MlopsContext context)
         }
 
         var validation = manifest.ValidationRows > 0 ? await Split("validation").ConfigureAwait(false) : null;
-        return new PreparedData(manifest, preprocessor, await Split("train").ConfigureAwait(false), validation, await Split("test").ConfigureAwait(false));
+        var train = await Split("train").ConfigureAwait(false);
+        if (manifest.Preprocessing.ClassImbalance == ImbalanceMethods.ClassWeight)
+        {
+            // Weights are a function of the labels, so they are recomputed rather than stored.
+            train = ImbalanceHandler.WithClassWeights(train).Data;
+        }
+
+        return new PreparedData(manifest, preprocessor, train, validation, await Split("test").ConfigureAwait(false));
     }
 
     /// <summary>Checks every column the request names against the dataset, reporting all problems at once.</summary>
@@ -151,6 +188,7 @@ public sealed class PreparationService(MlopsContext context)
 
         CheckList("feature_columns", request.FeatureColumns);
         CheckList("drop_columns", request.DropColumns);
+        CheckList("fairness.sensitive_features", request.Fairness?.SensitiveFeatures);
         if (errors.Count == 0 && request.TaskType == TaskTypes.Regression)
         {
             var t = frame.IndexOf(target!);
@@ -221,9 +259,52 @@ public sealed class PreparationService(MlopsContext context)
         return (frame, preprocessor, split, string.Join("; ", notes));
     }
 
-    private static string ProcessedCsv(FeaturePreprocessor preprocessor, DataFrame frame, int[] indices)
+    /// <summary>
+    /// Training-split outlier removal and class-imbalance handling, as the request asks. Outliers are judged on the
+    /// numeric input columns only; SMOTE leaves encoded categorical features out of its distances.
+    /// </summary>
+    private static (TrainingData Train, int OutliersRemoved, IReadOnlyDictionary<string, int>? Before, IReadOnlyDictionary<string, int>? After, List<string> Notes) Rebalance(
+        DataPreprocessingOptions options, FeaturePreprocessor preprocessor, TrainingData train, int seed)
     {
-        var data = preprocessor.ToTrainingData(frame.WithRows(indices.Select(i => frame.Rows[i])));
+        var notes = new List<string>();
+        var numeric = preprocessor.Columns.Where(c => c.Kind == ColumnKind.Numeric).Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+        var numericIndices = Enumerable.Range(0, preprocessor.FeatureNames.Count).Where(i => numeric.Contains(preprocessor.FeatureNames[i])).ToList();
+        var removed = 0;
+        if (options.OutlierRemoval != OutlierStrategies.None)
+        {
+            var (kept, result) = OutlierFilter.Apply(train, numericIndices, new OutlierOptions { Method = options.OutlierRemoval });
+            removed = result.Removed;
+            train = kept;
+            notes.Add($"removed {removed} training rows as {options.OutlierRemoval} outliers");
+        }
+
+        if (train.Task != ModelTask.Classification)
+        {
+            return (train, removed, null, null, notes);
+        }
+
+        if (options.ClassImbalance == ImbalanceStrategies.None)
+        {
+            var counts = Counts(train);
+            return (train, removed, counts, counts, notes);
+        }
+
+        var nominal = Enumerable.Range(0, preprocessor.FeatureNames.Count).Except(numericIndices).ToList();
+        var balanced = ImbalanceHandler.Apply(train, new ImbalanceOptions { Method = options.ClassImbalance, Seed = seed, NominalFeatures = nominal });
+        notes.Add($"class imbalance handled by {options.ClassImbalance}: {Describe(balanced.CountsBefore)} → {Describe(balanced.CountsAfter)}");
+        return (balanced.Data, removed, balanced.CountsBefore, balanced.CountsAfter, notes);
+
+        static IReadOnlyDictionary<string, int> Counts(TrainingData data)
+        {
+            var counts = ImbalanceHandler.ClassCounts(data);
+            return data.ClassNames.Select((name, i) => (name, i)).ToDictionary(p => p.name, p => counts[p.i]);
+        }
+
+        static string Describe(IReadOnlyDictionary<string, int> counts) => string.Join("/", counts.Select(kv => $"{kv.Key} {kv.Value}"));
+    }
+
+    private static string ProcessedCsv(FeaturePreprocessor preprocessor, TrainingData data)
+    {
         var sb = new StringBuilder();
         sb.AppendJoin(',', preprocessor.FeatureNames.Append(preprocessor.Target).Select(DataFrame.Quote)).Append('\n');
         for (var i = 0; i < data.RowCount; i++)

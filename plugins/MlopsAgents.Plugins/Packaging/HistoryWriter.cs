@@ -30,7 +30,11 @@ public sealed record TrainingHistoryEntry(
     int Attempts,
     string? ModelName,
     string? ModelVersion,
-    string? Deployment);
+    string? Deployment)
+{
+    /// <summary>More Markdown sections (explanations, fairness, search), placed before the status.</summary>
+    public IReadOnlyList<string> ExtraSections { get; init; } = [];
+}
 
 /// <summary>Writes the design's training history report: basic information, dataset, hyperparameters, evaluation, model and status.</summary>
 public static class HistoryWriter
@@ -87,6 +91,12 @@ public static class HistoryWriter
         }
 
         sb.AppendLine();
+        foreach (var section in e.ExtraSections)
+        {
+            sb.AppendLine(section.TrimEnd());
+            sb.AppendLine();
+        }
+
         sb.AppendLine("## Status");
         sb.AppendLine();
         sb.AppendLine(inv, $"- Decision: **{e.Decision}** after {e.Attempts} attempt(s); threshold {e.PrimaryMetric} {e.Threshold.ToString("0.####", inv)}");

@@ -28,6 +28,7 @@ public sealed class PackagingService(MlopsContext context)
         IReadOnlyDictionary<string, double> metrics,
         string modelName,
         string primaryMetric,
+        IReadOnlyDictionary<string, string>? extraFiles = null,
         CancellationToken cancellationToken = default)
     {
         var preprocessor = data.Preprocessor;
@@ -58,6 +59,10 @@ public sealed class PackagingService(MlopsContext context)
 
         var preprocessorRef = await context.PutTextAsync(trainingId, $"model {modelName} {version} preprocessor", prefix + FeaturePreprocessor.FileName, preprocessor.ToJson(), cancellationToken).ConfigureAwait(false);
         fileHashes[FeaturePreprocessor.FileName] = preprocessorRef.Sha256;
+        foreach (var (fileName, text) in extraFiles ?? new Dictionary<string, string>())
+        {
+            fileHashes[fileName] = (await context.PutTextAsync(trainingId, $"model {modelName} {version} {fileName}", prefix + fileName, text, cancellationToken).ConfigureAwait(false)).Sha256;
+        }
 
         var metadata = new ModelMetadata(modelName, version, trainingId, candidate.Algorithm, Implementation(candidate.Algorithm), manifest.TaskType,
             preprocessor.Target, preprocessor.ClassNames, preprocessor.Columns, preprocessor.FeatureNames, candidate.Hyperparameters, metrics, primaryMetric,

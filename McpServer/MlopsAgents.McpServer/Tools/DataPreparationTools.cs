@@ -150,7 +150,8 @@ public sealed class DataPreparationTools(MlopsContext context)
         };
         var request = RequestFromJson(body, context.DataRoot);
         var preparation = new PreparationService(context);
-        var (_, frame, label) = await preparation.LoadAndCheckAsync(request, cancellationToken).ConfigureAwait(false);
+        var (_, frame, checkedLabel) = await preparation.LoadAndCheckAsync(request, cancellationToken).ConfigureAwait(false);
+        var label = checkedLabel!;
 
         // The kind of the label decides classification or regression, as a request would have to state.
         var task = frame.InferKind(frame.IndexOf(label)) == ColumnKind.Numeric && DistinctCount(frame, label) > 20 ? TaskTypes.Regression : TaskTypes.Classification;
@@ -188,7 +189,8 @@ public sealed class DataPreparationTools(MlopsContext context)
         }
 
         var preparation = new PreparationService(context);
-        var (dataset, frame, target) = await preparation.LoadAndCheckAsync(r, cancellationToken).ConfigureAwait(false);
+        var (dataset, frame, checkedTarget) = await preparation.LoadAndCheckAsync(r, cancellationToken).ConfigureAwait(false);
+        var target = checkedTarget!;
         if (dry_run)
         {
             return new JsonObject

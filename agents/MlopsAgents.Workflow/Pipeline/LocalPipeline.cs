@@ -23,7 +23,7 @@ namespace MlopsAgents.Workflow.Pipeline;
 /// MCP tools call: data preparation, training, evaluation, the Judge, then packaging, registration and local
 /// deployment when the Judge passes the model.
 /// </summary>
-public sealed class LocalPipeline
+public sealed partial class LocalPipeline
 {
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
     private readonly MlopsContext _context;
@@ -76,15 +76,25 @@ public sealed class LocalPipeline
             _progress?.Report(message);
         }
 
+        if (request.LearningType == LearningTypes.Unsupervised)
+        {
+            return await RunUnsupervisedAsync(request, requestSource, cancellationToken).ConfigureAwait(false);
+        }
+
         if (!ModelTrainers.Algorithms.Contains(request.Algorithm))
         {
             throw new RequestValidationException("algorithm", request.Algorithm,
                 $"'{request.Algorithm}' ({request.LearningType}, {request.TaskType}) is not trainable by `mlops run` in this build; trainable: {string.Join(", ", ModelTrainers.Algorithms)}");
         }
 
+        var metric = request.EffectivePrimaryMetric;
+        var threshold = request.EvaluationThreshold ?? Judge.DefaultThresholdFor(metric)
+            ?? throw new RequestValidationException("evaluation_threshold", null, $"{metric} is on the data's own scale, so a threshold is required; set evaluation_threshold");
+
         // ---- Load and check the data against the request before any work starts ----
         var preparation = new PreparationService(_context);
-        var (dataset, raw, target) = await preparation.LoadAndCheckAsync(request, cancellationToken).ConfigureAwait(false);
+        var (dataset, raw, checkedTarget) = await preparation.LoadAndCheckAsync(request, cancellationToken).ConfigureAwait(false);
+        var target = checkedTarget!;
         var trainingId = NewTrainingId(startedAt);
         Report($"[{trainingId}] dataset {dataset.DatasetId} v{dataset.Version}: {raw.RowCount} rows, {raw.Columns.Count} columns, target '{target}'");
 
@@ -99,8 +109,6 @@ public sealed class LocalPipeline
         // ---- Phases 2–4: train, evaluate, judge; retrain while the Judge says so ----
         var training = new TrainingService(_context);
         var evaluation = new EvaluationService(_context);
-        var metric = request.EffectivePrimaryMetric;
-        var threshold = request.EvaluationThreshold ?? Judge.DefaultThreshold;
         var hyperparameters = new Dictionary<string, object>(request.Hyperparameters);
         JsonObject? search = null;
         if (request.Hpo is { } hpo)

@@ -8,12 +8,28 @@ public sealed record ModelSummary(
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("version")] string Version);
 
-/// <summary>Paths of the main artifacts of a run, in the run summary.</summary>
+/// <summary>Paths of the main artifacts of a run, in the run summary. Which of the optional ones appear depends on the learning type.</summary>
 public sealed record ArtifactSummary(
     [property: JsonPropertyName("results")] string Results,
-    [property: JsonPropertyName("predictions")] string Predictions,
-    [property: JsonPropertyName("data_quality")] string DataQuality,
-    [property: JsonPropertyName("history")] string History);
+    [property: JsonPropertyName("predictions"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Predictions,
+    [property: JsonPropertyName("data_quality"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? DataQuality,
+    [property: JsonPropertyName("history")] string History)
+{
+    /// <summary>Clustering: assignments.csv, one <c>cluster</c> column in input row order.</summary>
+    [JsonPropertyName("assignments")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Assignments { get; init; }
+
+    /// <summary>Dimensionality reduction: embedding.csv, columns c1..cn in input row order.</summary>
+    [JsonPropertyName("embedding")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Embedding { get; init; }
+
+    /// <summary>Reinforcement learning: the trained policy's folder.</summary>
+    [JsonPropertyName("policy")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Policy { get; init; }
+}
 
 /// <summary>The <c>--json</c> summary of <c>mlops run</c>.</summary>
 public sealed record PipelineSummary(

@@ -63,7 +63,7 @@ public sealed class PreparationService(MlopsContext context)
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
 
     /// <summary>Loads the dataset (registered, or a file under the data root) and checks every column the request names.</summary>
-    public async Task<(DatasetVersion Dataset, DataFrame Frame, string Target)> LoadAndCheckAsync(TrainingRequest request, CancellationToken cancellationToken = default)
+    public async Task<(DatasetVersion Dataset, DataFrame Frame, string? Target)> LoadAndCheckAsync(TrainingRequest request, CancellationToken cancellationToken = default)
     {
         var datasets = new DatasetService(context.Registry, context.Store);
         DatasetVersion dataset;
@@ -87,7 +87,7 @@ public sealed class PreparationService(MlopsContext context)
             throw new RequestValidationException(problems);
         }
 
-        return (dataset, frame, target!);
+        return (dataset, frame, target);
     }
 
     /// <summary>Runs phase 1 and saves its outputs under the run's training id.</summary>
@@ -166,11 +166,11 @@ public sealed class PreparationService(MlopsContext context)
     {
         var errors = new List<RequestError>();
         var columns = string.Join(", ", frame.Columns);
-        if (target is null)
+        if (target is null && request.LearningType == LearningTypes.Supervised)
         {
             errors.Add(new RequestError("target", null, $"no target column: set 'target' in the request or register the dataset with --target; columns: {columns}"));
         }
-        else if (frame.IndexOf(target) < 0)
+        else if (target is not null && frame.IndexOf(target) < 0)
         {
             errors.Add(new RequestError("target", target, $"column '{target}' is not in the dataset; columns: {columns}"));
         }

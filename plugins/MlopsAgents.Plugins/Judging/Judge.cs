@@ -28,8 +28,26 @@ public sealed record JudgeVerdict(
 /// </summary>
 public static class Judge
 {
-    /// <summary>The threshold used when the request sets none: 0.8 for bounded scores; none for error metrics, which then need one.</summary>
+    /// <summary>The threshold used for a bounded score when the request sets none.</summary>
     public const double DefaultThreshold = 0.8;
+
+    /// <summary>
+    /// The threshold in force when a request sets none, by metric: 0.8 for the bounded classification scores, r2 and
+    /// trustworthiness; 0.25 silhouette (the usual boundary of weak structure); 1.5 Davies–Bouldin; 0.5 explained
+    /// variance; 195 average reward (CartPole's classic solve line) and 0.9 success rate; 0.2 MAPE. rmse, mae and
+    /// episode_length are on the data's own scale, so they have none and need evaluation_threshold.
+    /// </summary>
+    public static double? DefaultThresholdFor(string metric) => metric switch
+    {
+        "silhouette_score" => 0.25,
+        "davies_bouldin_index" => 1.5,
+        "explained_variance_total" => 0.5,
+        "average_reward" => 195,
+        "success_rate" => 0.9,
+        "mape" => 0.2,
+        "rmse" or "mae" or "episode_length" => null,
+        _ => DefaultThreshold,
+    };
 
     /// <param name="metrics">The evaluation metrics on the test split.</param>
     /// <param name="metric">The primary metric.</param>

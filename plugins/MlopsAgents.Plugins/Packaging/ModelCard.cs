@@ -17,7 +17,8 @@ public static class ModelCard
         var classes = m.ClassNames.Count > 0 ? $" (classes: {string.Join(", ", m.ClassNames)})" : "";
         sb.AppendLine(inv, $"- Task: {m.TaskType}, predicting `{m.Target}`{classes}");
         sb.AppendLine(inv, $"- Algorithm: {m.Algorithm} — {m.Implementation}");
-        sb.AppendLine(inv, $"- Trained in run `{m.TrainingId}` on dataset `{m.Dataset.DatasetId}` v{m.Dataset.Version} (SHA-256 `{m.Dataset.Sha256[..12]}…`), {m.CreatedAt.ToString("yyyy-MM-dd HH:mm 'UTC'", inv)}");
+        var source = m.Dataset is { } d ? $"on dataset `{d.DatasetId}` v{d.Version} (SHA-256 `{d.Sha256[..12]}…`)" : "in a built-in environment";
+        sb.AppendLine(inv, $"- Trained in run `{m.TrainingId}` {source}, {m.CreatedAt.ToString("yyyy-MM-dd HH:mm 'UTC'", inv)}");
         sb.AppendLine();
         sb.AppendLine("## Evaluation on the held-out test split");
         sb.AppendLine();

@@ -25,7 +25,7 @@ public sealed record ModelMetadata(
     [property: JsonPropertyName("hyperparameters")] IReadOnlyDictionary<string, object> Hyperparameters,
     [property: JsonPropertyName("metrics")] IReadOnlyDictionary<string, double> Metrics,
     [property: JsonPropertyName("primary_metric")] string PrimaryMetric,
-    [property: JsonPropertyName("dataset")] DatasetReference Dataset,
+    [property: JsonPropertyName("dataset")] DatasetReference? Dataset,
     [property: JsonPropertyName("feature_schema_hash")] string FeatureSchemaHash,
     [property: JsonPropertyName("config_hash")] string ConfigHash,
     [property: JsonPropertyName("files")] IReadOnlyDictionary<string, string> FileSha256,

@@ -43,7 +43,7 @@ public static class OpenApiDocument
             {
                 ["title"] = $"{m.ModelName} prediction API",
                 ["version"] = m.Version,
-                ["description"] = $"{m.Algorithm} {m.TaskType} model predicting '{m.Target}', trained in run {m.TrainingId} on dataset {m.Dataset.DatasetId} v{m.Dataset.Version}.",
+                ["description"] = $"{m.Algorithm} {m.TaskType} model predicting '{m.Target}', trained in run {m.TrainingId} on dataset {m.Dataset?.DatasetId} v{m.Dataset?.Version}.",
             },
             ["servers"] = new JsonArray(new JsonObject { ["url"] = "http://127.0.0.1:8080" }),
             ["paths"] = new JsonObject

@@ -78,6 +78,47 @@ public sealed class PackagingService(MlopsContext context)
         return new PackagedModel(record, pruned);
     }
 
+    /// <summary>
+    /// Registers a model whose files are in a local folder (unsupervised models, reinforcement-learning policies): the
+    /// files go to <c>models/{name}/{version}/model/</c>, then <paramref name="extraFiles"/>, then the metadata, which
+    /// <paramref name="metadataFor"/> builds for the assigned version and the files' hashes.
+    /// </summary>
+    public async Task<PackagedModel> PackageDirectoryAsync(
+        string modelName,
+        string runId,
+        string localModelDirectory,
+        string schemaHash,
+        string configHash,
+        IReadOnlyDictionary<string, double> metrics,
+        Func<string, IReadOnlyDictionary<string, string>, ModelMetadata> metadataFor,
+        IReadOnlyDictionary<string, string>? extraFiles = null,
+        CancellationToken cancellationToken = default)
+    {
+        var models = new ModelRegistryService(context.Registry, context.Store);
+        var version = models.NextVersion(modelName, schemaHash).ToString();
+        var prefix = ArtifactKeys.ModelPrefix(modelName, version);
+        var fileHashes = new Dictionary<string, string>();
+        foreach (var file in Directory.GetFiles(localModelDirectory, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            var relative = ModelPackage.ModelSubdirectory + "/" + Path.GetRelativePath(localModelDirectory, file).Replace(Path.DirectorySeparatorChar, '/');
+            fileHashes[relative] = (await context.PutFileAsync(runId, $"model {modelName} {version} {relative}", prefix + relative, file, cancellationToken).ConfigureAwait(false)).Sha256;
+        }
+
+        foreach (var (fileName, text) in extraFiles ?? new Dictionary<string, string>())
+        {
+            fileHashes[fileName] = (await context.PutTextAsync(runId, $"model {modelName} {version} {fileName}", prefix + fileName, text, cancellationToken).ConfigureAwait(false)).Sha256;
+        }
+
+        var metadataRef = await context.PutTextAsync(runId, $"model {modelName} {version} metadata", prefix + ModelMetadata.FileName, metadataFor(version, fileHashes).ToJson(), cancellationToken).ConfigureAwait(false);
+        var record = new ModelVersionRecord(modelName, version, runId, prefix, metadataRef.Sha256, schemaHash, configHash, metrics, DateTimeOffset.UtcNow, false);
+        var pruned = await models.RegisterAsync(record, cancellationToken).ConfigureAwait(false);
+        models.Promote(modelName, version);
+        return new PackagedModel(record, pruned);
+    }
+
+    /// <summary>A stable hash of any JSON-serializable description (feature schema, configuration).</summary>
+    public static string HashOf(object value) => Sha256Hex(JsonSerializer.Serialize(value, JsonOptions));
+
     private static string Implementation(string algorithm) => algorithm == AlgorithmCatalog.XgBoost
         ? "gradient-boosted trees by ML.NET LightGBM 5.0.1 (not the XGBoost library)"
         : $"{algorithm} implemented in MlopsAgents";

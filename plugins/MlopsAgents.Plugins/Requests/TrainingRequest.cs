@@ -59,7 +59,7 @@ public sealed record TrainingRequest
         TaskTypes.Regression => "r2",
         TaskTypes.Clustering => "silhouette_score",
         TaskTypes.DimensionalityReduction => Algorithm == "pca" ? "explained_variance_total" : "trustworthiness",
-        TaskTypes.Control => "average_reward",
+        TaskTypes.Control => Environment == "gridworld" ? "success_rate" : "average_reward",
         _ => "f1_score",
     };
 }

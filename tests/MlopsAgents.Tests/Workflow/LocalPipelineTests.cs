@@ -32,8 +32,8 @@ public sealed class LocalPipelineTests
         var evaluationDir = Path.GetDirectoryName(summary.Artifacts.Results)!;
         Assert.True(File.Exists(Path.Combine(evaluationDir, "confusion_matrix.png")));
         Assert.True(File.Exists(Path.Combine(evaluationDir, "roc_curve.png")));
-        Assert.Equal("actual,predicted,p_benign,p_malignant", File.ReadLines(summary.Artifacts.Predictions).First());
-        Assert.Equal(113, File.ReadLines(summary.Artifacts.Predictions).Count() - 1);
+        Assert.Equal("actual,predicted,p_benign,p_malignant", File.ReadLines(summary.Artifacts.Predictions!).First());
+        Assert.Equal(113, File.ReadLines(summary.Artifacts.Predictions!).Count() - 1);
 
         using var results = JsonDocument.Parse(await File.ReadAllTextAsync(summary.Artifacts.Results));
         Assert.Equal(summary.TrainingId, results.RootElement.GetProperty("training_id").GetString());
@@ -72,7 +72,7 @@ public sealed class LocalPipelineTests
 
         Assert.Equal(JudgeDecisions.Pass, summary.Decision);
         Assert.InRange(summary.Metrics["accuracy"], 0.9, 1.0);
-        Assert.Equal("actual,predicted,p_class_0,p_class_1,p_class_2", File.ReadLines(summary.Artifacts.Predictions).First());
+        Assert.Equal("actual,predicted,p_class_0,p_class_1,p_class_2", File.ReadLines(summary.Artifacts.Predictions!).First());
     }
 
     [Fact]

@@ -32,14 +32,14 @@ public static class UnsupervisedTrainer
     /// </summary>
     public const int FullScoringRowLimit = 5000;
 
-    public const string Silhouette = "silhouette";
-    public const string DaviesBouldin = "davies_bouldin";
+    public const string Silhouette = "silhouette_score";
+    public const string DaviesBouldin = "davies_bouldin_index";
     public const string Inertia = "inertia";
     public const string ClusterCount = "n_clusters";
     public const string NoiseCount = "n_noise";
     public const string NoiseFraction = "noise_fraction";
     public const string Trustworthiness = "trustworthiness";
-    public const string ExplainedVarianceTotal = "explained_variance_ratio_total";
+    public const string ExplainedVarianceTotal = "explained_variance_total";
     public const string KlDivergence = "kl_divergence";
     public const string IterationCount = "n_iter";
 

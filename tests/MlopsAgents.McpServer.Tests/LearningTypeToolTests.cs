@@ -53,6 +53,7 @@ public sealed class LearningTypeToolTests(McpServerFixture server) : IClassFixtu
 
         var dbscan = (await Client.CallToolAsync("train_unsupervised_clustering", Args(("training_id", trainingId), ("algorithm", "dbscan"), ("hyperparameters", new Dictionary<string, object> { ["eps"] = 0.6, ["min_samples"] = 5 })))).Ok();
         var sizes = dbscan.GetProperty("cluster_sizes");
+        Assert.Equal(2, dbscan.GetProperty("metrics").GetProperty("n_clusters").GetDouble());
         Assert.Equal(150, sizes.EnumerateObject().Sum(p => p.Value.GetInt32()));
         Assert.Equal(dbscan.GetProperty("metrics").GetProperty("n_noise").GetDouble(), sizes.TryGetProperty("noise", out var noise) ? noise.GetInt32() : 0);
     }
@@ -163,7 +164,10 @@ public sealed class LearningTypeToolTests(McpServerFixture server) : IClassFixtu
         var ratio = report.GetProperty("disparate_impact_ratio").GetDouble();
         Assert.Equal(rates.Min() / rates.Max(), ratio, 9);
         Assert.Equal(rates.Max() - rates.Min(), report.GetProperty("demographic_parity_difference").GetDouble(), 9);
-        Assert.Equal(ratio < 0.8, report.GetProperty("fails_four_fifths_rule").GetBoolean());
+
+        // The seeded logistic regression selects women about twice as often as men for default: 0.05 against 0.026.
+        Assert.InRange(ratio, 0.3, 0.8);
+        Assert.True(report.GetProperty("fails_four_fifths_rule").GetBoolean());
         Assert.Contains("test_size 0.25", report.GetProperty("row_mapping").GetString(), StringComparison.Ordinal);
     }
 

@@ -15,6 +15,9 @@ public sealed class ToolTests(McpServerFixture server) : IClassFixture<McpServer
         "evaluate_classifier", "evaluate_regressor", "generate_confusion_matrix", "generate_roc_curve", "compare_models",
         "register_model", "get_model_version", "rollback_model", "track_model_lineage", "deploy_model", "list_deployments",
         "parse_issue_config",
+        "apply_class_imbalance_handling", "preprocess_unsupervised", "hyperparameter_optimization",
+        "train_unsupervised_clustering", "train_unsupervised_dimensionality_reduction", "evaluate_clustering",
+        "calculate_shap_values", "bias_check",
     ];
 
     [Fact]

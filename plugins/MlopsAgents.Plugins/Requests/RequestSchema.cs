@@ -2,6 +2,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using MlopsAgents.Plugins.Training;
+using MlopsAgents.Plugins.Training.Reinforcement;
 
 namespace MlopsAgents.Plugins.Requests;
 
@@ -11,8 +12,9 @@ namespace MlopsAgents.Plugins.Requests;
 /// </summary>
 /// <remarks>
 /// Cross-field rules use allOf/anyOf/oneOf/not with single-value enums instead of if/then and const, so that
-/// draft-04-era validators such as NJsonSchema enforce them too. Two rules have no JSON Schema form and live
-/// only in the parser: test_size + validation_size below 0.8, and disjoint column lists; their descriptions say so.
+/// draft-04-era validators such as NJsonSchema enforce them too. Some rules have no JSON Schema form and live
+/// only in the parser: test_size + validation_size below 0.8, disjoint column lists, and the search-space checks
+/// that compare low with high or a dimension's type with its hyperparameter; their descriptions say so.
 /// </remarks>
 public static class RequestSchema
 {
@@ -40,7 +42,8 @@ public static class RequestSchema
         ["additionalProperties"] = false,
         ["required"] = Array(RequestFields.Required),
         ["properties"] = Properties(RequestFields.TopLevel),
-        ["allOf"] = new JsonArray(DatasetRule(), LearningTypeRule(), AlgorithmRule(), MetricRule(), ThresholdRule()),
+        ["allOf"] = new JsonArray(
+            DatasetRule(), LearningTypeRule(), AlgorithmRule(), MetricRule(), ThresholdRule(), PreprocessingRule(), HpoRule(), FairnessRule()),
     };
 
     private static JsonObject Properties(IReadOnlyList<FieldSpec> fields)
@@ -90,12 +93,39 @@ public static class RequestSchema
                     ? new JsonObject { ["type"] = "string", ["minLength"] = 1 }
                     : new JsonObject { ["type"] = "string", ["enum"] = Array(field.Values) };
                 schema["uniqueItems"] = true;
+                if (field.MinItems > 0)
+                {
+                    schema["minItems"] = field.MinItems;
+                }
+
+                break;
+
+            case FieldKind.Scalar:
+                schema["type"] = Array(["string", "number", "boolean"]);
+                break;
+
+            case FieldKind.ScalarList:
+                schema["type"] = "array";
+                schema["minItems"] = Math.Max(field.MinItems, 1);
+                schema["items"] = new JsonObject { ["type"] = Array(["string", "number", "boolean"]) };
+                break;
+
+            case FieldKind.SearchSpace:
+                // Names are narrowed to the chosen algorithm's hyperparameters by the algorithm rule below.
+                schema["type"] = "object";
+                schema["minProperties"] = 1;
+                schema["additionalProperties"] = ObjectSchema(field);
                 break;
 
             case FieldKind.Object:
                 schema["type"] = "object";
                 schema["additionalProperties"] = false;
                 schema["properties"] = Properties(field.Fields!);
+                if (field.Required.Count > 0)
+                {
+                    schema["required"] = Array(field.Required);
+                }
+
                 if (field.Name == "data_preprocessing")
                 {
                     schema["not"] = new JsonObject
@@ -130,12 +160,36 @@ public static class RequestSchema
         return schema;
     }
 
+    private static JsonObject ObjectSchema(FieldSpec field) => new()
+    {
+        ["type"] = "object",
+        ["additionalProperties"] = false,
+        ["properties"] = Properties(field.Fields!),
+        ["required"] = Array(field.Required),
+    };
+
     private static JsonObject DatasetRule() => new()
     {
-        ["description"] = "Exactly one of dataset_id and dataset_uri.",
-        ["oneOf"] = new JsonArray(
-            new JsonObject { ["required"] = Array(["dataset_id"]) },
-            new JsonObject { ["required"] = Array(["dataset_uri"]) }),
+        ["description"] = "Supervised and unsupervised learning: exactly one of dataset_id and dataset_uri, and no environment. "
+            + "Reinforcement learning: an environment, and no dataset or column fields.",
+        ["anyOf"] = new JsonArray(
+            new JsonObject
+            {
+                ["properties"] = new JsonObject { ["learning_type"] = Enum(LearningTypes.Supervised, LearningTypes.Unsupervised) },
+                ["oneOf"] = new JsonArray(
+                    new JsonObject { ["required"] = Array(["dataset_id"]) },
+                    new JsonObject { ["required"] = Array(["dataset_uri"]) }),
+                ["not"] = new JsonObject { ["required"] = Array(["environment"]) },
+            },
+            new JsonObject
+            {
+                ["required"] = Array(["learning_type", "environment"]),
+                ["properties"] = new JsonObject { ["learning_type"] = Enum(LearningTypes.Reinforcement) },
+                ["not"] = new JsonObject
+                {
+                    ["anyOf"] = new JsonArray([.. RequestFields.DataFields.Select(f => (JsonNode)new JsonObject { ["required"] = Array([f]) })]),
+                },
+            }),
     };
 
     private static JsonObject LearningTypeRule()
@@ -173,11 +227,28 @@ public static class RequestSchema
                     ["algorithm"] = Enum(algorithm.Name),
                     ["task_type"] = Enum(algorithm.Tasks),
                     ["hyperparameters"] = HyperparametersSchema(algorithm),
+                    ["hpo"] = new JsonObject { ["properties"] = new JsonObject { ["search_space"] = SearchSpaceNames(algorithm) } },
                 },
             });
         }
 
-        return new JsonObject { ["description"] = "algorithm must support task_type; hyperparameters must suit algorithm.", ["anyOf"] = branches };
+        return new JsonObject
+        {
+            ["description"] = "algorithm must support task_type; hyperparameters and the hpo search space must suit algorithm.",
+            ["anyOf"] = branches,
+        };
+    }
+
+    private static JsonObject SearchSpaceNames(AlgorithmSpec algorithm)
+    {
+        // List-valued hyperparameters cannot be searched.
+        var names = new JsonObject();
+        foreach (var name in algorithm.Hyperparameters.Where(h => h.Type != HyperparameterType.IntList).SelectMany(h => (h.Aliases ?? []).Prepend(h.Name)))
+        {
+            names[name] = new JsonObject();
+        }
+
+        return new JsonObject { ["additionalProperties"] = false, ["properties"] = names };
     }
 
     private static JsonObject HyperparametersSchema(AlgorithmSpec algorithm)
@@ -248,43 +319,137 @@ public static class RequestSchema
 
     private static JsonObject MetricRule()
     {
-        var branches = new JsonArray(
-            new JsonObject { ["properties"] = new JsonObject { ["task_type"] = Enum(TaskTypes.Classification), ["primary_metric"] = Enum(Metrics.Classification) } },
-            new JsonObject { ["properties"] = new JsonObject { ["task_type"] = Enum(TaskTypes.Regression), ["primary_metric"] = Enum(Metrics.Regression) } });
-        return new JsonObject { ["description"] = "primary_metric must suit task_type.", ["anyOf"] = branches };
+        var branches = new JsonArray();
+        foreach (var task in RequestFields.AllTaskTypes)
+        {
+            var metrics = RequestFields.MetricsFor(task);
+            var properties = new JsonObject { ["task_type"] = Enum(task), ["primary_metric"] = Enum(metrics) };
+            if (metrics.All(RequestFields.SupervisedMetrics.Contains))
+            {
+                properties["hpo"] = new JsonObject { ["properties"] = new JsonObject { ["metric"] = Enum(metrics) } };
+            }
+
+            branches.Add(new JsonObject { ["properties"] = properties });
+        }
+
+        return new JsonObject { ["description"] = "primary_metric and hpo.metric must suit task_type.", ["anyOf"] = branches };
     }
 
     private static JsonObject ThresholdRule()
     {
-        var unbounded = RequestFields.AllMetrics.Where(m => !RequestFields.BoundedMetrics.Contains(m)).ToList();
-        var branches = new JsonArray(
-            new JsonObject
+        IReadOnlyList<string?> environments = [null, .. ReinforcementAlgorithms.Environments];
+        bool DependsOnEnvironment(string metric) =>
+            environments.Select(e => RequestFields.ThresholdBounds(metric, e)).Distinct().Count() > 1;
+
+        var branches = new JsonArray(new JsonObject { ["not"] = new JsonObject { ["required"] = Array(["evaluation_threshold"]) } });
+
+        // A named primary metric: metrics with the same range share a branch.
+        foreach (var group in RequestFields.AllMetrics.Where(m => !DependsOnEnvironment(m)).GroupBy(m => RequestFields.ThresholdBounds(m, null)))
+        {
+            branches.Add(ThresholdBranch(group.Key, requirePrimaryMetric: true, ["primary_metric"], new JsonObject { ["primary_metric"] = Enum(group) }));
+        }
+
+        foreach (var metric in RequestFields.AllMetrics.Where(DependsOnEnvironment))
+        {
+            foreach (var environment in ReinforcementAlgorithms.Environments)
             {
-                ["description"] = "Error metrics: the threshold is a non-negative error.",
-                ["required"] = Array(["primary_metric"]),
-                ["properties"] = new JsonObject
+                branches.Add(ThresholdBranch(RequestFields.ThresholdBounds(metric, environment), requirePrimaryMetric: true, ["primary_metric", "environment"],
+                    new JsonObject { ["primary_metric"] = Enum(metric), ["environment"] = Enum(environment) }));
+            }
+        }
+
+        // No primary metric: the task's default, which for dimensionality reduction depends on the algorithm.
+        foreach (var task in RequestFields.AllTaskTypes)
+        {
+            var defaults = AlgorithmCatalog.ForTask(task)
+                .Select(a => (Algorithm: a.Name, Metric: new TrainingRequest { TaskType = task, Algorithm = a.Name }.EffectivePrimaryMetric))
+                .ToList();
+            var perEnvironment = defaults.Any(d => DependsOnEnvironment(d.Metric));
+            IReadOnlyList<string?> taskEnvironments = perEnvironment ? [.. ReinforcementAlgorithms.Environments] : [null];
+            foreach (var environment in taskEnvironments)
+            {
+                var groups = defaults.GroupBy(d => RequestFields.ThresholdBounds(d.Metric, environment)).ToList();
+                foreach (var group in groups)
                 {
-                    ["primary_metric"] = Enum(unbounded),
-                    ["evaluation_threshold"] = new JsonObject { ["minimum"] = 0 },
-                },
-            },
-            new JsonObject
-            {
-                ["description"] = "r2, given or as the regression default: the threshold is at most 1.",
-                ["properties"] = new JsonObject
-                {
-                    ["task_type"] = Enum(TaskTypes.Regression),
-                    ["primary_metric"] = Enum("r2"),
-                    ["evaluation_threshold"] = new JsonObject { ["maximum"] = 1 },
-                },
-            },
-            new JsonObject
-            {
-                ["description"] = "Classification metrics: the threshold lies in [0, 1].",
-                ["properties"] = new JsonObject { ["evaluation_threshold"] = new JsonObject { ["minimum"] = 0, ["maximum"] = 1 } },
-            });
-        return new JsonObject { ["description"] = "evaluation_threshold must be reachable by the primary metric.", ["anyOf"] = branches };
+                    var properties = new JsonObject { ["task_type"] = Enum(task) };
+                    List<string> required = ["task_type"];
+                    if (groups.Count > 1)
+                    {
+                        properties["algorithm"] = Enum(group.Select(d => d.Algorithm));
+                        required.Add("algorithm");
+                    }
+
+                    if (environment is not null)
+                    {
+                        properties["environment"] = Enum(environment);
+                        required.Add("environment");
+                    }
+
+                    branches.Add(ThresholdBranch(group.Key, requirePrimaryMetric: false, required, properties));
+                }
+            }
+        }
+
+        return new JsonObject
+        {
+            ["description"] = "evaluation_threshold must be reachable by the primary metric (given, or the task's default).",
+            ["anyOf"] = branches,
+        };
     }
+
+    private static JsonObject ThresholdBranch(MetricBounds bounds, bool requirePrimaryMetric, IEnumerable<string> required, JsonObject properties)
+    {
+        var threshold = new JsonObject();
+        AddRange(threshold, bounds.Min, bounds.Max, minExclusive: false, maxExclusive: false, integer: false);
+        properties["evaluation_threshold"] = threshold;
+        var branch = new JsonObject { ["required"] = Array(required), ["properties"] = properties };
+        if (bounds.Reason is not null)
+        {
+            branch["description"] = bounds.Reason;
+        }
+
+        if (!requirePrimaryMetric)
+        {
+            branch["not"] = new JsonObject { ["required"] = Array(["primary_metric"]) };
+        }
+
+        return branch;
+    }
+
+    private static JsonObject PreprocessingRule() => new()
+    {
+        ["description"] = "class_imbalance other than none needs task_type classification; target encoding needs supervised learning.",
+        ["allOf"] = new JsonArray(
+            new JsonObject
+            {
+                ["anyOf"] = new JsonArray(
+                    new JsonObject { ["required"] = Array(["task_type"]), ["properties"] = new JsonObject { ["task_type"] = Enum(TaskTypes.Classification) } },
+                    PreprocessingField("class_imbalance", [ImbalanceStrategies.None])),
+            },
+            new JsonObject
+            {
+                ["anyOf"] = new JsonArray(
+                    new JsonObject { ["properties"] = new JsonObject { ["learning_type"] = Enum(LearningTypes.Supervised) } },
+                    PreprocessingField("encode_categorical", CategoricalEncodings.All.Where(e => e != CategoricalEncodings.Target))),
+            }),
+    };
+
+    private static JsonObject PreprocessingField(string name, IEnumerable<string> values) => new()
+    {
+        ["properties"] = new JsonObject { ["data_preprocessing"] = new JsonObject { ["properties"] = new JsonObject { [name] = Enum(values) } } },
+    };
+
+    private static JsonObject HpoRule() => OnlyWhen("hpo", "hpo only applies to supervised learning (learning_type defaults to supervised).",
+        new JsonObject { ["properties"] = new JsonObject { ["learning_type"] = Enum(LearningTypes.Supervised) } });
+
+    private static JsonObject FairnessRule() => OnlyWhen("fairness", "fairness only applies to task_type classification.",
+        new JsonObject { ["required"] = Array(["task_type"]), ["properties"] = new JsonObject { ["task_type"] = Enum(TaskTypes.Classification) } });
+
+    private static JsonObject OnlyWhen(string field, string description, JsonObject condition) => new()
+    {
+        ["description"] = description,
+        ["anyOf"] = new JsonArray(new JsonObject { ["not"] = new JsonObject { ["required"] = Array([field]) } }, condition),
+    };
 
     private static void AddRange(JsonObject schema, double? min, double? max, bool minExclusive, bool maxExclusive, bool integer)
     {

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using MlopsAgents.Plugins.Training;
+using MlopsAgents.Plugins.Training.Search;
 
 namespace MlopsAgents.Plugins.Requests;
 
@@ -118,7 +119,7 @@ public static class TrainingRequestParser
 
         public RequestParseResult Read(YamlNode root)
         {
-            var values = ReadObject(root, RequestFields.TopLevel, "", topLevel: true);
+            var values = ReadObject(root, RequestFields.TopLevel, [], "", topLevel: true);
             var request = Validate(values);
             return _errors.Count == 0 ? new(request, []) : new(null, _errors);
         }
@@ -129,8 +130,9 @@ public static class TrainingRequestParser
 
         private static string List(IEnumerable<string> values) => string.Join(", ", values);
 
-        private Dictionary<string, object> ReadObject(YamlNode mapping, IReadOnlyList<FieldSpec> fields, string prefix, bool topLevel)
+        private Dictionary<string, object> ReadObject(YamlNode mapping, IReadOnlyList<FieldSpec> fields, IReadOnlyList<string> required, string prefix, bool topLevel)
         {
+            var present = new HashSet<string>(StringComparer.Ordinal);
             var values = new Dictionary<string, object>(StringComparer.Ordinal);
             var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (var (keyNode, valueNode) in mapping.Pairs)
@@ -163,6 +165,7 @@ public static class TrainingRequestParser
                     continue;
                 }
 
+                present.Add(name);
                 if (topLevel)
                 {
                     _given.Add(name);
@@ -172,6 +175,16 @@ public static class TrainingRequestParser
                 if (ReadValue(spec, valueNode, path) is { } value)
                 {
                     values[name] = value;
+                }
+            }
+
+            foreach (var name in required)
+            {
+                // A missing search space is reported by HpoOptions.Validate, which can list the algorithm's hyperparameters.
+                var spec = fields.First(f => f.Name == name);
+                if (!present.Contains(name) && spec.Kind != FieldKind.SearchSpace)
+                {
+                    Error(Join(prefix, name), null, $"{name} is required; expected {spec.Expected}");
                 }
             }
 
@@ -189,7 +202,13 @@ public static class TrainingRequestParser
             switch (spec.Kind)
             {
                 case FieldKind.Object:
-                    return node.Kind == YamlNodeKind.Mapping ? ReadObject(node, spec.Fields!, path, topLevel: false) : Wrong();
+                    return node.Kind == YamlNodeKind.Mapping ? ReadObject(node, spec.Fields!, spec.Required, path, topLevel: false) : Wrong();
+
+                case FieldKind.SearchSpace:
+                    return node.Kind == YamlNodeKind.Mapping ? ReadSearchSpace(spec, node, path) : Wrong();
+
+                case FieldKind.ScalarList:
+                    return node.Kind == YamlNodeKind.Sequence ? ReadScalarList(spec, node, path) : Wrong();
 
                 case FieldKind.Hyperparameters:
                     return node.Kind == YamlNodeKind.Mapping ? node : Wrong();
@@ -263,8 +282,77 @@ public static class TrainingRequestParser
             return text;
         }
 
+        private Dictionary<string, Dictionary<string, object>> ReadSearchSpace(FieldSpec spec, YamlNode mapping, string path)
+        {
+            var dimensions = new Dictionary<string, Dictionary<string, object>>(StringComparer.Ordinal);
+            foreach (var (keyNode, valueNode) in mapping.Pairs)
+            {
+                if (keyNode.Kind != YamlNodeKind.Scalar)
+                {
+                    Error(path + ".?", keyNode.Display, $"hyperparameter names must be plain text (line {Fmt(keyNode.Line)})");
+                    continue;
+                }
+
+                var name = keyNode.Text;
+                var dimensionPath = path + "." + name;
+                if (dimensions.ContainsKey(name))
+                {
+                    Error(dimensionPath, null, $"'{name}' is given twice (again at line {Fmt(keyNode.Line)}); keep one");
+                    continue;
+                }
+
+                if (valueNode.Kind != YamlNodeKind.Mapping)
+                {
+                    Error(dimensionPath, valueNode.Display, "expected a search dimension: a mapping with fields " + List(spec.Fields!.Select(f => f.Name)));
+                    dimensions[name] = [];
+                    continue;
+                }
+
+                dimensions[name] = ReadObject(valueNode, spec.Fields!, spec.Required, dimensionPath, topLevel: false);
+            }
+
+            return dimensions;
+        }
+
+        private List<object>? ReadScalarList(FieldSpec spec, YamlNode node, string path)
+        {
+            if (node.Items.Count < Math.Max(spec.MinItems, 1))
+            {
+                Error(path, node.Display, "expected " + spec.Expected);
+                return null;
+            }
+
+            var items = new List<object>();
+            for (var i = 0; i < node.Items.Count; i++)
+            {
+                var item = node.Items[i];
+                object? value = item.Kind != YamlNodeKind.Scalar ? null : item.ScalarType switch
+                {
+                    YamlScalarType.Null => null,
+                    YamlScalarType.Bool => YamlTree.AsBool(item),
+                    YamlScalarType.Int => YamlTree.AsLong(item) is { } integer ? integer : null,
+                    YamlScalarType.Float => YamlTree.AsDouble(item) is var number && double.IsFinite(number) ? number : null,
+                    _ => item.Text.Length == 0 ? null : item.Text,
+                };
+                if (value is null)
+                {
+                    Error($"{path}[{Fmt(i)}]", item.Display, "expected a finite number, a non-empty string or true or false");
+                    continue;
+                }
+
+                items.Add(value);
+            }
+
+            return items;
+        }
+
         private List<string> ReadStringList(FieldSpec spec, YamlNode node, string path)
         {
+            if (node.Items.Count < spec.MinItems)
+            {
+                Error(path, node.Display, "expected " + spec.Expected);
+            }
+
             var items = new List<string>();
             for (var i = 0; i < node.Items.Count; i++)
             {
@@ -304,17 +392,21 @@ public static class TrainingRequestParser
 
         private TrainingRequest? Validate(Dictionary<string, object> values)
         {
-            var datasetUri = ValidateDataset(values);
+            // A bad learning_type is already reported; then the rules that hang on it are skipped.
+            var learning = Get<string>(values, "learning_type") ?? (_given.Contains("learning_type") ? null : LearningTypes.Supervised);
+            var reinforcement = learning == LearningTypes.Reinforcement;
+            var datasetUri = reinforcement ? RejectDataFields() : ValidateDataset(values);
+            var environment = ValidateEnvironment(values, learning);
             var (task, algorithm) = ValidateTaskAndAlgorithm(values);
             var hyperparameters = algorithm is not null && values.GetValueOrDefault("hyperparameters") is YamlNode hyperNode
                 ? ReadHyperparameters(algorithm, hyperNode)
                 : new Dictionary<string, object>(StringComparer.Ordinal);
-            ValidateMetric(values, task);
+            ValidateMetric(values, task, algorithm, environment);
 
             var preprocessing = ToPreprocessing(Get<Dictionary<string, object>>(values, "data_preprocessing"));
-            if (preprocessing.Normalize && preprocessing.Standardize)
+            if (!reinforcement)
             {
-                Error("data_preprocessing.standardize", "true", "normalize and standardize cannot both be true; choose one way to scale features");
+                ValidatePreprocessing(preprocessing, learning, task);
             }
 
             var defaults = new TrainingRequest();
@@ -332,7 +424,13 @@ public static class TrainingRequestParser
             var target = Get<string>(values, "target");
             var features = Get<List<string>>(values, "feature_columns");
             var drops = Get<List<string>>(values, "drop_columns") ?? [];
-            ValidateColumns(target, features, drops);
+            if (!reinforcement)
+            {
+                ValidateColumns(target, features, drops);
+            }
+
+            var hpo = ValidateHpo(Get<Dictionary<string, object>>(values, "hpo"), learning, task, algorithm);
+            var fairness = ValidateFairness(Get<Dictionary<string, object>>(values, "fairness"), task);
 
             if (_errors.Count > 0)
             {
@@ -364,6 +462,156 @@ public static class TrainingRequestParser
                 RandomSeed = values.GetValueOrDefault("random_seed") is long seed ? (int)seed : defaults.RandomSeed,
                 MaxRetry = values.GetValueOrDefault("max_retry") is long retry ? (int)retry : defaults.MaxRetry,
                 WorkflowOptimization = ToWorkflowOptimization(Get<Dictionary<string, object>>(values, "workflow_optimization")),
+                Environment = environment,
+                Hpo = hpo,
+                Fairness = fairness,
+                Explain = values.GetValueOrDefault("explain") as bool? ?? defaults.Explain,
+                LearningCurve = values.GetValueOrDefault("learning_curve") as bool? ?? defaults.LearningCurve,
+            };
+        }
+
+        /// <summary>A reinforcement-learning agent trains in a built-in environment, so every dataset and column field is a mistake.</summary>
+        private string? RejectDataFields()
+        {
+            foreach (var name in RequestFields.DataFields.Where(_given.Contains))
+            {
+                var shown = _nodes[name].Kind == YamlNodeKind.Scalar ? Shown(name) : null;
+                Error(name, shown, name.StartsWith("dataset_", StringComparison.Ordinal)
+                    ? $"reinforcement learning trains in a built-in environment; remove {name}"
+                    : $"{name} does not apply to reinforcement learning, which trains in a built-in environment rather than on a dataset; remove it");
+            }
+
+            return null;
+        }
+
+        private string? ValidateEnvironment(Dictionary<string, object> values, string? learning)
+        {
+            var environment = Get<string>(values, "environment");
+            if (learning == LearningTypes.Reinforcement)
+            {
+                if (!_given.Contains("environment"))
+                {
+                    Error("environment", null,
+                        $"environment is required for learning_type: reinforcement; allowed: {List(Training.Reinforcement.ReinforcementAlgorithms.Environments)}");
+                }
+
+                return environment;
+            }
+
+            if (learning is not null && _given.Contains("environment"))
+            {
+                Error("environment", Shown("environment"),
+                    $"environment only applies to learning_type: reinforcement; remove it for learning_type: {learning}");
+            }
+
+            return null;
+        }
+
+        private void ValidatePreprocessing(DataPreprocessingOptions preprocessing, string? learning, string? task)
+        {
+            if (preprocessing.Normalize && preprocessing.Standardize)
+            {
+                Error("data_preprocessing.standardize", "true", "normalize and standardize cannot both be true; choose one way to scale features");
+            }
+
+            if (preprocessing.ClassImbalance != ImbalanceStrategies.None && task is not null && task != TaskTypes.Classification)
+            {
+                Error("data_preprocessing.class_imbalance", preprocessing.ClassImbalance,
+                    $"class_imbalance only applies to task_type: classification, not {task}; use none or remove it");
+            }
+
+            if (preprocessing.EncodeCategorical == CategoricalEncodings.Target && learning == LearningTypes.Unsupervised)
+            {
+                Error("data_preprocessing.encode_categorical", CategoricalEncodings.Target,
+                    "target encoding learns from the target, which unsupervised learning does not train on; use onehot or label");
+            }
+        }
+
+        private HpoOptions? ValidateHpo(Dictionary<string, object>? values, string? learning, string? task, AlgorithmSpec? algorithm)
+        {
+            if (values is null)
+            {
+                return null;
+            }
+
+            if (learning is not null && learning != LearningTypes.Supervised)
+            {
+                Error("hpo", null, $"hpo only applies to supervised learning (classification and regression), not learning_type: {learning}; remove it");
+                return null;
+            }
+
+            // Without a known task and algorithm there is nothing to search over; their own errors are already reported.
+            if (task is null || algorithm is null)
+            {
+                return null;
+            }
+
+            var searchable = algorithm.Hyperparameters.Where(h => h.Type != HyperparameterType.IntList).ToList();
+            var names = searchable.SelectMany(h => (h.Aliases ?? []).Prepend(h.Name)).ToList();
+            var dimensions = new Dictionary<string, SearchDimension>(StringComparer.Ordinal);
+            foreach (var (name, fields) in values.GetValueOrDefault("search_space") as Dictionary<string, Dictionary<string, object>> ?? [])
+            {
+                if (algorithm.FindHyperparameter(name) is null)
+                {
+                    Error("hpo.search_space." + name, null,
+                        $"unknown hyperparameter '{name}' for algorithm '{algorithm.Name}'{Suggestions.AllowedTail(name, names, List(searchable.Select(h => h.Name)))}");
+                    continue;
+                }
+
+                if (fields.GetValueOrDefault("type") is string type)
+                {
+                    dimensions[name] = new SearchDimension
+                    {
+                        Type = type,
+                        Low = fields.GetValueOrDefault("low") as double?,
+                        High = fields.GetValueOrDefault("high") as double?,
+                        Values = fields.GetValueOrDefault("values") as List<object>,
+                        Steps = fields.GetValueOrDefault("steps") is long steps ? (int)steps : null,
+                    };
+                }
+            }
+
+            var metric = values.GetValueOrDefault("metric") as string;
+            if (metric is not null)
+            {
+                CheckMetric("hpo.metric", metric, task);
+            }
+
+            var defaults = new HpoOptions();
+            var options = new HpoOptions
+            {
+                Method = values.GetValueOrDefault("method") as string ?? defaults.Method,
+                MaxTrials = values.GetValueOrDefault("max_trials") is long trials ? (int)trials : defaults.MaxTrials,
+                Metric = metric,
+                CvFolds = values.GetValueOrDefault("cv_folds") is long folds ? (int)folds : defaults.CvFolds,
+                SearchSpace = dimensions,
+            };
+
+            // Fields already found wrong while reading reach Validate as defaults or not at all; report each problem once.
+            var reported = _errors.Select(e => e.Path).Where(p => p.StartsWith("hpo.", StringComparison.Ordinal)).ToList();
+            bool Covered(string path) => reported.Any(p => p == path || p.StartsWith(path + ".", StringComparison.Ordinal) || path.StartsWith(p + ".", StringComparison.Ordinal));
+            _errors.AddRange(options.Validate(algorithm, task).Where(e => !Covered(e.Path)));
+            return options;
+        }
+
+        private FairnessOptions? ValidateFairness(Dictionary<string, object>? values, string? task)
+        {
+            if (values is null)
+            {
+                return null;
+            }
+
+            if (task is not null && task != TaskTypes.Classification)
+            {
+                Error("fairness", null,
+                    $"fairness only applies to supervised classification (it compares the selection rate of a class across groups), not task_type: {task}; remove it");
+                return null;
+            }
+
+            return new FairnessOptions
+            {
+                SensitiveFeatures = values.GetValueOrDefault("sensitive_features") as List<string> ?? [],
+                PositiveLabel = values.GetValueOrDefault("positive_label") as string,
             };
         }
 
@@ -526,23 +774,13 @@ public static class TrainingRequestParser
             };
         }
 
-        private void ValidateMetric(Dictionary<string, object> values, string? task)
+        private void ValidateMetric(Dictionary<string, object> values, string? task, AlgorithmSpec? algorithm, string? environment)
         {
-            var forTask = task switch
-            {
-                TaskTypes.Classification => Metrics.Classification,
-                TaskTypes.Regression => Metrics.Regression,
-                _ => null,
-            };
-
             var metric = Get<string>(values, "primary_metric");
             if (metric is not null)
             {
-                var allowed = forTask ?? RequestFields.AllMetrics;
-                if (!allowed.Contains(metric))
+                if (!CheckMetric("primary_metric", metric, task))
                 {
-                    var scope = forTask is null ? "" : $" for task '{task}'";
-                    Error("primary_metric", metric, $"unknown metric '{metric}'{scope}{Suggestions.AllowedTail(metric, allowed)}");
                     return;
                 }
             }
@@ -556,27 +794,33 @@ public static class TrainingRequestParser
                 return;
             }
 
-            var effective = metric ?? task switch
+            var effective = metric ?? (task is null ? null : new TrainingRequest { TaskType = task, Algorithm = algorithm?.Name ?? "" }.EffectivePrimaryMetric);
+            if (effective is null)
             {
-                TaskTypes.Classification => "f1_score",
-                TaskTypes.Regression => "r2",
-                _ => null,
-            };
+                return;
+            }
 
             // A threshold a metric can never reach would fail every run, so say so before training starts.
-            var (min, max) = effective switch
-            {
-                null => ((double?)null, (double?)null),
-                "r2" => (null, 1.0),
-                _ when RequestFields.BoundedMetrics.Contains(effective) => (0.0, 1.0),
-                _ => (0.0, null),
-            };
-
-            if ((min is { } lo && threshold < lo) || (max is { } hi && threshold > hi))
+            var bounds = RequestFields.ThresholdBounds(effective, environment);
+            if ((bounds.Min is { } lo && threshold < lo) || (bounds.Max is { } hi && threshold > hi))
             {
                 Error("evaluation_threshold", Shown("evaluation_threshold"),
-                    $"expected a number{FieldSpec.RangeText(min, max, false, false)} for metric '{effective}'");
+                    $"expected a number{FieldSpec.RangeText(bounds.Min, bounds.Max, false, false)} for metric '{effective}' ({bounds.Reason})");
             }
+        }
+
+        /// <summary>Reports a metric that does not suit the task; true when it does.</summary>
+        private bool CheckMetric(string path, string metric, string? task)
+        {
+            var allowed = RequestFields.MetricsFor(task);
+            if (allowed.Contains(metric))
+            {
+                return true;
+            }
+
+            var scope = task is null ? "" : $" for task '{task}'";
+            Error(path, metric, $"unknown metric '{metric}'{scope}{Suggestions.AllowedTail(metric, allowed)}");
+            return false;
         }
 
         private void ValidateColumns(string? target, List<string>? features, List<string> drops)
@@ -611,6 +855,8 @@ public static class TrainingRequestParser
                     Standardize = values.GetValueOrDefault("standardize") as bool? ?? defaults.Standardize,
                     EncodeCategorical = values.GetValueOrDefault("encode_categorical") as string ?? defaults.EncodeCategorical,
                     RemoveDuplicates = values.GetValueOrDefault("remove_duplicates") as bool? ?? defaults.RemoveDuplicates,
+                    ClassImbalance = values.GetValueOrDefault("class_imbalance") as string ?? defaults.ClassImbalance,
+                    OutlierRemoval = values.GetValueOrDefault("outlier_removal") as string ?? defaults.OutlierRemoval,
                 };
         }
 

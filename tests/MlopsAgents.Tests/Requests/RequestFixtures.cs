@@ -10,7 +10,11 @@ internal static class RequestFixtures
 
     public static readonly RequestParseOptions Options = new() { DataRoot = DataRoot };
 
-    public static readonly IReadOnlyList<string> ValidFixtures = ["seed-request.md", "full-request.yaml", "dataset-version-request.yml"];
+    public static readonly IReadOnlyList<string> ValidFixtures =
+    [
+        "seed-request.md", "full-request.yaml", "dataset-version-request.yml",
+        "kmeans-iris-request.yaml", "tsne-request.yml", "reinforcement-request.md", "hpo-fairness-request.yaml",
+    ];
 
     public static string Read(string name) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "TestData", "Requests", name));
 

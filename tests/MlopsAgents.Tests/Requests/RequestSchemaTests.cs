@@ -65,6 +65,13 @@ public sealed class RequestSchemaTests
         "learning_type: supervised\ndata_preprocessing:\n  normalize: true\n  standardize: false",
         "#no dataset_id\ndataset_uri: tabular/iris.csv\ndataset_version: 1",
         "feature_columns: [a, b]\ndrop_columns: [c]\ntarget: y",
+        "learning_type: unsupervised\ntask_type: clustering\nalgorithm: kmeans\ntarget: species\nevaluation_threshold: -0.2",
+        "learning_type: unsupervised\ntask_type: dimensionality_reduction\nalgorithm: pca\nevaluation_threshold: 0.95",
+        "#no dataset_id\nlearning_type: reinforcement\ntask_type: control\nalgorithm: ppo\nenvironment: gridworld\nevaluation_threshold: -5",
+        "#no dataset_id\nlearning_type: reinforcement\ntask_type: control\nalgorithm: dqn\nenvironment: cartpole\nprimary_metric: episode_length\nevaluation_threshold: 450",
+        "data_preprocessing:\n  class_imbalance: class_weight\n  outlier_removal: zscore\n  encode_categorical: target",
+        "hpo:\n  method: grid\n  search_space:\n    max_depth: {type: int, low: 2, high: 8, values: [2, 4, 8]}\n    n_estimators: {type: int, low: 10, high: 100, steps: 4}",
+        "fairness:\n  sensitive_features: [sex]\n  positive_label: 1\nexplain: false\nlearning_curve: false",
     };
 
     [Theory]
@@ -113,6 +120,24 @@ public sealed class RequestSchemaTests
         "hyperparameters:\n  num_round: 10.5",
         "algorithm: random_forest\nhyperparameters:\n  max_features: half",
         "algorithm: logistic_regression\nhyperparameters:\n  num_round: 10",
+        "#no dataset_id\nlearning_type: reinforcement\ntask_type: control\nalgorithm: dqn",
+        "environment: cartpole",
+        "learning_type: reinforcement\ntask_type: control\nalgorithm: dqn\nenvironment: cartpole",
+        "#no dataset_id\nlearning_type: reinforcement\ntask_type: control\nalgorithm: dqn\nenvironment: cartpole\ntarget: y",
+        "#no dataset_id\nlearning_type: reinforcement\ntask_type: control\nalgorithm: dqn\nenvironment: cartpole\nevaluation_threshold: 501",
+        "learning_type: unsupervised\ntask_type: clustering\nalgorithm: kmeans\nprimary_metric: f1_score",
+        "learning_type: unsupervised\ntask_type: clustering\nalgorithm: kmeans\nevaluation_threshold: 1.5",
+        "learning_type: unsupervised\ntask_type: clustering\nalgorithm: kmeans\ndata_preprocessing:\n  encode_categorical: target",
+        "learning_type: unsupervised\ntask_type: clustering\nalgorithm: kmeans\nhpo:\n  search_space:\n    n_clusters: {type: int, low: 2, high: 8}",
+        "data_preprocessing:\n  class_imbalance: oversample",
+        "task_type: regression\ndata_preprocessing:\n  class_imbalance: smote",
+        "task_type: regression\nfairness:\n  sensitive_features: [sex]",
+        "fairness:\n  sensitive_features: []",
+        "hpo:\n  search_space:\n    max_dept: {type: int, low: 2, high: 8}",
+        "hpo:\n  search_space:\n    eta: {low: 0.1, high: 0.3}",
+        "hpo:\n  method: random",
+        "hpo:\n  metric: rmse\n  search_space:\n    eta: {type: float, low: 0.1, high: 0.3}",
+        "explain: yes",
     };
 
     [Theory]

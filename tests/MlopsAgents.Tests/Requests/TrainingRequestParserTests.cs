@@ -1,5 +1,6 @@
 using System.Text;
 using MlopsAgents.Plugins.Requests;
+using MlopsAgents.Plugins.Training.Search;
 using static MlopsAgents.Tests.Requests.RequestFixtures;
 
 namespace MlopsAgents.Tests.Requests;
@@ -89,6 +90,103 @@ public sealed class TrainingRequestParserTests
         Assert.Equal(["schedule", "new_data"], request.RetrainTriggers);
         Assert.Equal(["income", "loan_amount", "term"], request.FeatureColumns!);
         Assert.Equal(["customer_id"], request.DropColumns);
+    }
+
+    [Fact]
+    public void Parse_NewFieldsLeftOut_TakeTheirDefaults()
+    {
+        var request = ParseValid(Read("seed-request.md"));
+
+        Assert.Null(request.Environment);
+        Assert.Null(request.Hpo);
+        Assert.Null(request.Fairness);
+        Assert.True(request.Explain);
+        Assert.True(request.LearningCurve);
+        Assert.Equal(ImbalanceStrategies.None, request.DataPreprocessing.ClassImbalance);
+        Assert.Equal(OutlierStrategies.None, request.DataPreprocessing.OutlierRemoval);
+    }
+
+    [Fact]
+    public void Parse_UnsupervisedWithTarget_KeepsTheTargetForPlots()
+    {
+        var request = ParseValid(Read("kmeans-iris-request.yaml"));
+
+        Assert.Equal("/data/tabular/iris.csv", request.DatasetUri);
+        Assert.Equal("species", request.Target);
+        Assert.Equal(LearningTypes.Unsupervised, request.LearningType);
+        Assert.Equal(TaskTypes.Clustering, request.TaskType);
+        Assert.Equal("kmeans", request.Algorithm);
+        Assert.Equal(3L, request.Hyperparameters["n_clusters"]);
+        Assert.Equal("iqr", request.DataPreprocessing.OutlierRemoval);
+        Assert.Equal("silhouette_score", request.EffectivePrimaryMetric);
+        Assert.Equal(0.4, request.EvaluationThreshold);
+    }
+
+    [Fact]
+    public void Parse_Tsne_ReadsHyperparametersAndSwitches()
+    {
+        var request = ParseValid(Read("tsne-request.yml"));
+
+        Assert.Equal(TaskTypes.DimensionalityReduction, request.TaskType);
+        Assert.Equal("tsne", request.Algorithm);
+        Assert.Equal(40.0, request.Hyperparameters["perplexity"]);
+        Assert.Equal("trustworthiness", request.EffectivePrimaryMetric);
+        Assert.False(request.Explain);
+        Assert.False(request.LearningCurve);
+    }
+
+    [Fact]
+    public void Parse_Reinforcement_ReadsTheEnvironmentAndNoDataset()
+    {
+        var request = ParseValid(Read("reinforcement-request.md"));
+
+        Assert.Null(request.DatasetId);
+        Assert.Null(request.DatasetUri);
+        Assert.Equal(LearningTypes.Reinforcement, request.LearningType);
+        Assert.Equal(TaskTypes.Control, request.TaskType);
+        Assert.Equal("dqn", request.Algorithm);
+        Assert.Equal("cartpole", request.Environment);
+        Assert.Equal(new long[] { 64, 64 }, request.Hyperparameters["hidden_layers"]);
+        Assert.Equal("average_reward", request.EffectivePrimaryMetric);
+        Assert.Equal(195, request.EvaluationThreshold);
+    }
+
+    [Fact]
+    public void Parse_HpoFairnessAndImbalance_MapOntoTheRequest()
+    {
+        var request = ParseValid(Read("hpo-fairness-request.yaml"));
+
+        Assert.Equal("smote", request.DataPreprocessing.ClassImbalance);
+        Assert.Equal(CategoricalEncodings.Target, request.DataPreprocessing.EncodeCategorical);
+        var hpo = Assert.IsType<HpoOptions>(request.Hpo);
+        Assert.Equal(SearchMethods.Bayesian, hpo.Method);
+        Assert.Equal(30, hpo.MaxTrials);
+        Assert.Equal("auc_roc", hpo.Metric);
+        Assert.Equal(3, hpo.CvFolds);
+        Assert.Equal(["activation", "batch_size", "learning_rate"], hpo.SearchSpace.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(new SearchDimension { Type = "log_float", Low = 0.0001, High = 0.1 }, hpo.SearchSpace["learning_rate"]);
+        Assert.Equal(new SearchDimension { Type = "int", Low = 16, High = 128 }, hpo.SearchSpace["batch_size"]);
+        Assert.Equal("categorical", hpo.SearchSpace["activation"].Type);
+        Assert.Equal(["relu", "tanh"], hpo.SearchSpace["activation"].Values!);
+        Assert.Equal(["sex", "race"], request.Fairness!.SensitiveFeatures);
+        Assert.Equal(">50K", request.Fairness.PositiveLabel);
+    }
+
+    [Fact]
+    public void Parse_NumericPositiveLabel_IsReadAsText()
+    {
+        var request = ParseValid(WithBase("fairness:\n  sensitive_features: [sex]\n  positive_label: 1"));
+
+        Assert.Equal("1", request.Fairness!.PositiveLabel);
+    }
+
+    [Fact]
+    public void Parse_GridSearchValues_KeepTheirYamlTypes()
+    {
+        var request = ParseValid(WithBase("hpo:\n  method: grid\n  search_space:\n    max_depth: {type: int, low: 2, high: 8, values: [2, 4, 8]}\n    eta: {type: float, low: 0.05, high: 0.3, steps: 3}"));
+
+        Assert.Equal([2L, 4L, 8L], request.Hpo!.SearchSpace["max_depth"].Values!);
+        Assert.Equal(3, request.Hpo.SearchSpace["eta"].Steps);
     }
 
     [Fact]
@@ -277,6 +375,60 @@ public sealed class TrainingRequestParserTests
         { "target: !custom y", "body", "YAML tag '!custom' at line 4 is not supported" },
         { "target: *nowhere", "body", "YAML alias '*nowhere' at line 4 refers to no earlier anchor" },
         { "---\ntarget: a\n---\ntarget: b", "body", "more than one YAML document" },
+
+        // Learning types: environment and dataset.
+        { "#no dataset_id\nlearning_type: reinforcement\ntask_type: control\nalgorithm: dqn", "environment", "environment is required for learning_type: reinforcement; allowed: cartpole, gridworld" },
+        { "environment: cartpole", "environment", "environment only applies to learning_type: reinforcement" },
+        { "learning_type: unsupervised\ntask_type: clustering\nalgorithm: kmeans\nenvironment: gridworld", "environment", "environment only applies to learning_type: reinforcement" },
+        { "#no dataset_id\nlearning_type: reinforcement\ntask_type: control\nalgorithm: dqn\nenvironment: cartpol", "environment", "unknown environment 'cartpol'; did you mean 'cartpole'? allowed: cartpole, gridworld" },
+        { "learning_type: reinforcement\ntask_type: control\nalgorithm: dqn\nenvironment: cartpole", "dataset_id", "reinforcement learning trains in a built-in environment; remove dataset_id" },
+        { "#no dataset_id\ndataset_uri: gym.csv\nlearning_type: reinforcement\ntask_type: control\nalgorithm: ppo\nenvironment: cartpole", "dataset_uri", "remove dataset_uri" },
+        { "#no dataset_id\nlearning_type: reinforcement\ntask_type: control\nalgorithm: a3c\nenvironment: gridworld\ntarget: reward", "target", "target does not apply to reinforcement learning" },
+        { "#no dataset_id\nlearning_type: reinforcement\ntask_type: control\nalgorithm: a3c\nenvironment: gridworld\ndata_preprocessing:\n  normalize: true", "data_preprocessing", "data_preprocessing does not apply to reinforcement learning" },
+        { "#no dataset_id\nlearning_type: reinforcement\ntask_type: control\nalgorithm: dqn\nenvironment: cartpole\nfeature_columns: [x]", "feature_columns", "feature_columns does not apply to reinforcement learning" },
+        { "learning_type: unsupervised\ntask_type: clustering\nalgorithm: kmeans\n#no dataset_id", "dataset_id", "a dataset is required" },
+
+        // Metrics and thresholds per task.
+        { "learning_type: unsupervised\ntask_type: clustering\nalgorithm: kmeans\nprimary_metric: f1_score", "primary_metric", "unknown metric 'f1_score' for task 'clustering'; allowed: silhouette_score, davies_bouldin_index" },
+        { "learning_type: unsupervised\ntask_type: dimensionality_reduction\nalgorithm: pca\nprimary_metric: silhouette_score", "primary_metric", "allowed: explained_variance_total, trustworthiness" },
+        { "learning_type: unsupervised\ntask_type: clustering\nalgorithm: kmeans\nevaluation_threshold: 1.5", "evaluation_threshold", "expected a number >= -1 and <= 1 for metric 'silhouette_score'" },
+        { "learning_type: unsupervised\ntask_type: clustering\nalgorithm: dbscan\nprimary_metric: davies_bouldin_index\nevaluation_threshold: -0.1", "evaluation_threshold", "expected a number >= 0 for metric 'davies_bouldin_index'|lower is better" },
+        { "learning_type: unsupervised\ntask_type: dimensionality_reduction\nalgorithm: pca\nevaluation_threshold: 2", "evaluation_threshold", "expected a number >= 0 and <= 1 for metric 'explained_variance_total'" },
+        { "#no dataset_id\nlearning_type: reinforcement\ntask_type: control\nalgorithm: dqn\nenvironment: cartpole\nevaluation_threshold: 600", "evaluation_threshold", "expected a number >= 0 and <= 500 for metric 'average_reward'|ends episodes after 500 steps" },
+        { "#no dataset_id\nlearning_type: reinforcement\ntask_type: control\nalgorithm: dqn\nenvironment: gridworld\nprimary_metric: success_rate\nevaluation_threshold: 95", "evaluation_threshold", "expected a number >= 0 and <= 1 for metric 'success_rate'" },
+        { "#no dataset_id\nlearning_type: reinforcement\ntask_type: control\nalgorithm: dqn\nenvironment: gridworld\nprimary_metric: episode_length\nevaluation_threshold: -3", "evaluation_threshold", "expected a number >= 0 for metric 'episode_length'" },
+
+        // Preprocessing.
+        { "data_preprocessing:\n  class_imbalance: oversample", "data_preprocessing.class_imbalance", "unknown class-imbalance strategy 'oversample'; allowed: none, smote, undersample, class_weight" },
+        { "data_preprocessing:\n  outlier_removal: mad", "data_preprocessing.outlier_removal", "unknown outlier-removal strategy 'mad'; allowed: none, iqr, zscore" },
+        { "task_type: regression\ndata_preprocessing:\n  class_imbalance: smote", "data_preprocessing.class_imbalance", "class_imbalance only applies to task_type: classification, not regression" },
+        { "learning_type: unsupervised\ntask_type: clustering\nalgorithm: kmeans\ndata_preprocessing:\n  encode_categorical: target", "data_preprocessing.encode_categorical", "target encoding learns from the target|use onehot or label" },
+
+        // Hyperparameter search.
+        { "hpo:\n  search_space:\n    eta:\n      type: float\n      low: 0.5\n      high: 0.1", "hpo.search_space.eta.low", "low must be a finite number below high (0.1)" },
+        { "hpo:\n  search_space:\n    max_dept:\n      type: int\n      low: 2\n      high: 8", "hpo.search_space.max_dept", "unknown hyperparameter 'max_dept' for algorithm 'xgboost'; did you mean 'max_depth'? allowed: num_round, max_depth, eta" },
+        { "hpo:\n  search_space:\n    lambda:\n      type: log_float\n      low: 0\n      high: 10", "hpo.search_space.lambda.low", "a log_float dimension needs low > 0" },
+        { "hpo:\n  search_space:\n    max_depth: {type: float, low: 2, high: 8}", "hpo.search_space.max_depth.type", "max_depth is an integer >= 1 and <= 16; search it as int" },
+        { "hpo:\n  search_space:\n    eta: {low: 0.1, high: 0.3}", "hpo.search_space.eta.type", "type is required; expected one of int, float, log_float, categorical" },
+        { "hpo:\n  search_space:\n    eta: {type: uniform, low: 0.1, high: 0.3}", "hpo.search_space.eta.type", "unknown dimension type 'uniform'; allowed: int, float, log_float, categorical" },
+        { "hpo:\n  search_space:\n    eta: {type: float, low: 0.1, hight: 0.3}", "hpo.search_space.eta.hight", "unknown field 'hight'; did you mean 'high'?" },
+        { "hpo:\n  search_space:\n    eta: 0.1", "hpo.search_space.eta", "expected a search dimension: a mapping with fields type, low, high, values, steps" },
+        { "hpo:\n  search_space:\n    eta: {type: float, low: 0.1, high: 0.3, values: []}", "hpo.search_space.eta.values", "expected a non-empty list of values" },
+        { "hpo:\n  method: random", "hpo.search_space", "name at least one hyperparameter of xgboost to search: num_round, max_depth, eta" },
+        { "hpo:\n  method: annealing\n  search_space:\n    eta: {type: float, low: 0.1, high: 0.3}", "hpo.method", "unknown search method 'annealing'; allowed: grid, random, bayesian" },
+        { "hpo:\n  max_trials: 0\n  search_space:\n    eta: {type: float, low: 0.1, high: 0.3}", "hpo.max_trials", "expected an integer >= 1 and <= 1000" },
+        { "hpo:\n  cv_folds: 1\n  search_space:\n    eta: {type: float, low: 0.1, high: 0.3}", "hpo.cv_folds", "expected an integer >= 2 and <= 20" },
+        { "hpo:\n  metric: rmse\n  search_space:\n    eta: {type: float, low: 0.1, high: 0.3}", "hpo.metric", "unknown metric 'rmse' for task 'classification'" },
+        { "hpo:\n  method: grid\n  search_space:\n    eta: {type: float, low: 0.1, high: 0.3}", "hpo.search_space.eta", "a grid over a float needs 'values'" },
+        { "learning_type: unsupervised\ntask_type: clustering\nalgorithm: kmeans\nhpo:\n  search_space:\n    n_clusters: {type: int, low: 2, high: 8}", "hpo", "hpo only applies to supervised learning (classification and regression), not learning_type: unsupervised" },
+
+        // Fairness and the report switches.
+        { "task_type: regression\nfairness:\n  sensitive_features: [sex]", "fairness", "fairness only applies to supervised classification" },
+        { "fairness:\n  positive_label: 1", "fairness.sensitive_features", "sensitive_features is required; expected a non-empty list of column names" },
+        { "fairness:\n  sensitive_features: []", "fairness.sensitive_features", "expected a non-empty list of column names" },
+        { "fairness:\n  sensitive_features: [sex]\n  positive_label: [a]", "fairness.positive_label", "expected a string, number or boolean" },
+        { "explain: yes", "explain", "expected true or false" },
+        { "learning_curve: 1", "learning_curve", "expected true or false" },
     };
 
     [Theory]

@@ -20,9 +20,9 @@ public sealed class LearningTypeToolTests(McpServerFixture server) : IClassFixtu
         Assert.Equal(150, prepared.GetProperty("rows").GetInt32());
 
         var kmeans = (await Client.CallToolAsync("train_unsupervised_clustering", Args(("training_id", trainingId), ("algorithm", "kmeans"), ("hyperparameters", new Dictionary<string, object> { ["n_clusters"] = 3 })))).Ok();
-        var silhouette = kmeans.GetProperty("metrics").GetProperty("silhouette").GetDouble();
+        var silhouette = kmeans.GetProperty("metrics").GetProperty("silhouette_score").GetDouble();
         Assert.InRange(silhouette, 0.4, 0.6);
-        Assert.InRange(kmeans.GetProperty("metrics").GetProperty("davies_bouldin").GetDouble(), 0.5, 1.2);
+        Assert.InRange(kmeans.GetProperty("metrics").GetProperty("davies_bouldin_index").GetDouble(), 0.5, 1.2);
         Assert.Equal(3, kmeans.GetProperty("cluster_sizes").EnumerateObject().Count());
         Assert.Equal(150, kmeans.GetProperty("cluster_sizes").EnumerateObject().Sum(p => p.Value.GetInt32()));
         var assignments = kmeans.GetProperty("artifacts").GetProperty("assignments").GetString()!;
@@ -32,8 +32,8 @@ public sealed class LearningTypeToolTests(McpServerFixture server) : IClassFixtu
         Assert.Equal("clustering", run.TaskType);
 
         var rescored = (await server.ReadOnly.CallToolAsync("evaluate_clustering", Args(("run_id", kmeans.GetProperty("run_id").GetString())))).Ok();
-        Assert.Equal(silhouette, rescored.GetProperty("silhouette").GetDouble(), 9);
-        Assert.Equal(kmeans.GetProperty("metrics").GetProperty("davies_bouldin").GetDouble(), rescored.GetProperty("davies_bouldin").GetDouble(), 9);
+        Assert.Equal(silhouette, rescored.GetProperty("silhouette_score").GetDouble(), 9);
+        Assert.Equal(kmeans.GetProperty("metrics").GetProperty("davies_bouldin_index").GetDouble(), rescored.GetProperty("davies_bouldin_index").GetDouble(), 9);
 
         // On z-scored iris the first component carries about 73% of the variance (92% on the raw centimetres).
         var pca = (await Client.CallToolAsync("train_unsupervised_dimensionality_reduction", Args(("training_id", trainingId), ("algorithm", "pca")))).Ok();

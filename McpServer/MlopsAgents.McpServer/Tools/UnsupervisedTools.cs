@@ -132,8 +132,8 @@ public sealed class UnsupervisedTools(MlopsContext context)
         };
         if (!ClusteringMetrics.CanScore(labels.Length, labels))
         {
-            result["silhouette"] = null;
-            result["davies_bouldin"] = null;
+            result["silhouette_score"] = null;
+            result["davies_bouldin_index"] = null;
             result["note"] = $"{labels.Distinct().Count()} distinct labels over {labels.Length} rows: both scores need from 2 to rows − 1 clusters";
             return result;
         }
@@ -141,9 +141,9 @@ public sealed class UnsupervisedTools(MlopsContext context)
         var sample = labels.Length <= UnsupervisedTrainer.FullScoringRowLimit ? null : SeededSample(labels.Length, UnsupervisedTrainer.FullScoringRowLimit, 42);
         var x = sample?.Select(i => matrix[i]).ToArray() ?? matrix;
         var y = sample?.Select(i => labels[i]).ToArray() ?? labels;
-        result["silhouette"] = ClusteringMetrics.CanScore(x.Length, y) ? ClusteringMetrics.Silhouette(x, y) : null;
+        result["silhouette_score"] = ClusteringMetrics.CanScore(x.Length, y) ? ClusteringMetrics.Silhouette(x, y) : null;
         result["silhouette_rows"] = x.Length;
-        result["davies_bouldin"] = ClusteringMetrics.DaviesBouldin(matrix, labels);
+        result["davies_bouldin_index"] = ClusteringMetrics.DaviesBouldin(matrix, labels);
         return result;
     });
 

@@ -69,6 +69,35 @@ public sealed class HyperparameterValues
         };
     }
 
+    /// <summary>
+    /// An <see cref="HyperparameterType.IntList"/> value such as hidden_layers: a long[] from the request parser, any
+    /// sequence of integers, a JSON array, a single integer, or text such as "64,32" or "[64, 32]".
+    /// </summary>
+    public long[] GetLongList(string name)
+    {
+        var raw = Raw(name);
+        long Item(object? item) => item switch
+        {
+            long l => l,
+            int i => i,
+            double d when d == Math.Floor(d) && Math.Abs(d) < 9e15 => (long)d,
+            JsonElement { ValueKind: JsonValueKind.Number } e when e.TryGetInt64(out var l) => l,
+            string s when long.TryParse(s.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var l) => l,
+            _ => throw Invalid(name, raw, "a list of integers"),
+        };
+
+        return raw switch
+        {
+            long[] a => a.ToArray(),
+            int[] a => a.Select(v => (long)v).ToArray(),
+            JsonElement { ValueKind: JsonValueKind.Array } e => e.EnumerateArray().Select(v => Item(v)).ToArray(),
+            string s => s.Trim().TrimStart('[').TrimEnd(']').Split(',', StringSplitOptions.RemoveEmptyEntries).Select(v => Item(v)).ToArray(),
+            System.Collections.IEnumerable items => items.Cast<object?>().Select(Item).ToArray(),
+            null => throw Invalid(name, raw, "a list of integers"),
+            _ => [Item(raw)],
+        };
+    }
+
     /// <summary>A string value, or null when absent and the catalog default is null.</summary>
     public string? GetString(string name)
     {

@@ -3,9 +3,14 @@ using MlopsAgents.Plugins.Training.NeuralNetworks;
 namespace MlopsAgents.Plugins.Training.Reinforcement;
 
 /// <summary>
-/// Deep Q-learning (Mnih et al., 2015): ε-greedy acting with ε decaying linearly, a replay buffer, a target network
+/// Deep Q-learning (Mnih et al., 2015) with double-DQN targets (van Hasselt et al., 2016): ε-greedy acting with ε decaying linearly, a replay buffer, a target network
 /// copied every target_update_interval steps, Huber loss on the taken action's Q-value, Adam, and one gradient step
-/// per environment step once the buffer holds enough transitions. Deterministic for a seed.
+/// per environment step once the buffer holds enough transitions. The learning rate decays linearly to 5% of
+/// learning_rate over the run: with a constant rate, CartPole Q-networks that have solved the task often collapse
+/// again late in training. For the same reason the learner returns the best of its checkpoints rather than the last
+/// network: every twentieth of the budget it plays <see cref="CheckpointEpisodes"/> greedy episodes on a separate
+/// environment (seeds disjoint from the trainer's final evaluation) and keeps the network with the highest mean,
+/// the later one on ties. Deterministic for a seed.
 /// </summary>
 public sealed class DqnLearner : IReinforcementLearner
 {
@@ -14,6 +19,12 @@ public sealed class DqnLearner : IReinforcementLearner
 
     /// <summary>Gradients are clipped to this global norm, as Stable-Baselines3 does for DQN.</summary>
     public const double MaxGradientNorm = 10.0;
+
+    /// <summary>Greedy episodes played at each checkpoint.</summary>
+    public const int CheckpointEpisodes = 10;
+
+    /// <summary>Offset of the checkpoint environment's seed from the training seed.</summary>
+    public const int CheckpointSeedOffset = 500_009;
 
     public string Algorithm => ReinforcementAlgorithms.Dqn;
 
@@ -50,6 +61,11 @@ public sealed class DqnLearner : IReinforcementLearner
         var episodeRewards = new List<double>();
         var reporter = new ProgressReporter(Algorithm, context.Environment, totalTimesteps, context.Progress);
 
+        var checkpointEnv = context.CreateEnvironment(unchecked(context.Seed + CheckpointSeedOffset));
+        var checkpointInterval = Math.Max(1, totalTimesteps / 20);
+        NeuralNetwork? best = null;
+        var bestScore = double.NegativeInfinity;
+
         var observation = env.Reset(context.Seed);
         var episodeReward = 0.0;
         for (long t = 0; t < totalTimesteps; t++)
@@ -74,6 +90,7 @@ public sealed class DqnLearner : IReinforcementLearner
 
             if (t + 1 >= learningStarts)
             {
+                optimizer.LearningRate = learningRate * Math.Max(0.05, 1.0 - (double)t / totalTimesteps);
                 var batch = buffer.Sample(batchSize, random);
                 for (var i = 0; i < batchSize; i++)
                 {
@@ -81,17 +98,15 @@ public sealed class DqnLearner : IReinforcementLearner
                     batch[i].NextObservation.CopyTo(batchNext, i * obsSize);
                 }
 
-                var nextQ = target.Predict(batchNext, batchSize);
+                // Double DQN: the online network picks the next action and the target network values it, which
+                // curbs the max-operator's overestimation that otherwise makes CartPole Q-values run away.
+                var nextTarget = target.Predict(batchNext, batchSize);
+                var nextOnline = q.Predict(batchNext, batchSize);
                 var predicted = q.Forward(batchObs, batchSize);
                 for (var i = 0; i < batchSize; i++)
                 {
-                    var best = double.NegativeInfinity;
-                    for (var a = 0; a < actions; a++)
-                    {
-                        best = Math.Max(best, nextQ[i * actions + a]);
-                    }
-
-                    targets[i] = batch[i].Reward + (batch[i].Terminated ? 0.0 : gamma * best);
+                    var nextAction = CategoricalPolicy.Argmax(nextOnline.AsSpan(i * actions, actions));
+                    targets[i] = batch[i].Reward + (batch[i].Terminated ? 0.0 : gamma * nextTarget[i * actions + nextAction]);
                     selected[i] = predicted[i * actions + batch[i].Action];
                 }
 
@@ -113,9 +128,21 @@ public sealed class DqnLearner : IReinforcementLearner
                 target.CopyParametersFrom(q);
             }
 
+            if ((t + 1) % checkpointInterval == 0 || t + 1 == totalTimesteps)
+            {
+                var score = PolicyEvaluator.Evaluate(
+                    o => CategoricalPolicy.Argmax(q.Predict(o, 1)), checkpointEnv, CheckpointEpisodes,
+                    unchecked(context.Seed + CheckpointSeedOffset), context.CancellationToken).AverageReward;
+                if (score >= bestScore)
+                {
+                    bestScore = score;
+                    best = q.Clone();
+                }
+            }
+
             reporter.Report(t + 1, episodeRewards);
         }
 
-        return new LearningOutcome(q, PolicyOutput.QValues, episodeRewards, totalTimesteps);
+        return new LearningOutcome(best ?? q, PolicyOutput.QValues, episodeRewards, totalTimesteps);
     }
 }

@@ -15,11 +15,7 @@ public sealed class ReinforcementTrainerTests(ITestOutputHelper output)
     [Fact]
     public void Train_DqnSmallBudgetOnCartPole_LearnsWellAboveRandom()
     {
-        var result = Train(
-            "dqn",
-            "cartpole",
-            new() { ["total_timesteps"] = 20000L, ["learning_rate"] = 1e-3, ["epsilon_decay_steps"] = 10000L, ["evaluation_episodes"] = 20L },
-            seed: 1);
+        var result = Train("dqn", "cartpole", new() { ["total_timesteps"] = 20000L, ["evaluation_episodes"] = 20L }, seed: 1);
 
         Assert.True(result.Evaluation.AverageReward >= 100, Describe(result));
         Assert.NotEmpty(result.LearningCurve);
@@ -41,7 +37,7 @@ public sealed class ReinforcementTrainerTests(ITestOutputHelper output)
         Assert.True(result.Evaluation.AverageReward >= 60, Describe(result));
     }
 
-    // Seeds observed to solve it in 5000 steps; at this budget PPO's greedy policy stalls against a wall on some seeds (e.g. 3).
+    // At this budget PPO's greedy policy stalls against a wall on some seeds (e.g. 3); seed 1 is one observed to solve it.
     [Theory]
     [InlineData("dqn", 3)]
     [InlineData("ppo", 1)]
@@ -51,6 +47,12 @@ public sealed class ReinforcementTrainerTests(ITestOutputHelper output)
         if (algorithm == "ppo")
         {
             hyperparameters["n_steps"] = 512L;
+        }
+        else
+        {
+            // An 8-step task: a short horizon and quick decay let 5000 steps suffice (4 of 4 seeds observed).
+            hyperparameters["gamma"] = 0.9;
+            hyperparameters["epsilon_decay_steps"] = 2500L;
         }
 
         var result = Train(algorithm, "gridworld", hyperparameters, seed);

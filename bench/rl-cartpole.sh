@@ -9,5 +9,5 @@ start=$(date +%s)
 dotnet test tests/MlopsAgents.Tests -c Release --no-build \
   --filter "FullyQualifiedName~Reinforcement&Category=Slow" \
   --logger "console;verbosity=detailed" 2>&1 | tee /tmp/rl-cartpole-bench.log \
-  | grep -E "BENCH|Passed |Failed |Total tests|Passed!|Failed!" | sort -u
+  | grep -E "BENCH|Passed |Failed |Total tests" | sed -E "s/^(\[xUnit[^]]*\])? *//" | sort -u
 echo "total wall time: $(( $(date +%s) - start )) s (log: /tmp/rl-cartpole-bench.log)"

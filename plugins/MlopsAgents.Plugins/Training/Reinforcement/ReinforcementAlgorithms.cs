@@ -32,7 +32,7 @@ public static class ReinforcementAlgorithms
         new(Dqn, [TaskTypes.Control],
             "Deep Q-network with a replay buffer, a target network and epsilon-greedy exploration.",
             [
-                new("total_timesteps", HyperparameterType.Int, "Environment steps to train for.", 50000L, Min: 1, Max: 100_000_000),
+                new("total_timesteps", HyperparameterType.Int, "Environment steps to train for.", 100000L, Min: 1, Max: 100_000_000),
                 new("learning_rate", HyperparameterType.Float, "Adam step size.", 1e-3, Min: 0, Max: 1, MinExclusive: true),
                 new("gamma", HyperparameterType.Float, "Discount factor.", 0.99, Min: 0, Max: 1),
                 new("buffer_size", HyperparameterType.Int, "Replay buffer capacity.", 50000L, Min: 1, Max: 10_000_000),

@@ -81,6 +81,11 @@ public sealed partial class LocalPipeline
             return await RunUnsupervisedAsync(request, requestSource, cancellationToken).ConfigureAwait(false);
         }
 
+        if (request.LearningType == LearningTypes.Reinforcement)
+        {
+            return await RunReinforcementAsync(request, requestSource, cancellationToken).ConfigureAwait(false);
+        }
+
         if (!ModelTrainers.Algorithms.Contains(request.Algorithm))
         {
             throw new RequestValidationException("algorithm", request.Algorithm,

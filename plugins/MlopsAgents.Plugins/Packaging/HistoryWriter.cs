@@ -53,11 +53,22 @@ public static class HistoryWriter
         sb.AppendLine(inv, $"- Request: {e.RequestSource}");
         sb.AppendLine(inv, $"- Learning type: {e.LearningType}; task: {e.TaskType}; algorithm: {e.Algorithm}");
         sb.AppendLine();
-        sb.AppendLine("## Dataset");
-        sb.AppendLine();
-        sb.AppendLine(inv, $"- Dataset: `{e.DatasetId}` version {e.DatasetVersion} (SHA-256 `{e.DatasetSha256[..12]}…`)");
-        sb.AppendLine(inv, $"- Rows after cleaning: {e.Rows} (train {e.TrainRows}, validation {e.ValidationRows}, test {e.TestRows})");
-        sb.AppendLine(inv, $"- Target: `{e.Target}`; {e.FeatureNames.Count} features");
+        if (string.IsNullOrEmpty(e.DatasetSha256))
+        {
+            // Reinforcement learning has no dataset: the environment generates the experience.
+            sb.AppendLine("## Environment");
+            sb.AppendLine();
+            sb.AppendLine(inv, $"- Environment: `{e.DatasetId}`; {e.Rows} greedy evaluation episodes");
+        }
+        else
+        {
+            sb.AppendLine("## Dataset");
+            sb.AppendLine();
+            sb.AppendLine(inv, $"- Dataset: `{e.DatasetId}` version {e.DatasetVersion} (SHA-256 `{e.DatasetSha256[..12]}…`)");
+            sb.AppendLine(inv, $"- Rows after cleaning: {e.Rows} (train {e.TrainRows}, validation {e.ValidationRows}, test {e.TestRows})");
+            sb.AppendLine(inv, $"- Target: `{e.Target}`; {e.FeatureNames.Count} features");
+        }
+
         sb.AppendLine();
         sb.AppendLine("## Hyperparameters");
         sb.AppendLine();

@@ -110,10 +110,28 @@ public sealed class LocalPipelineLearningTypesTests
         var fairness = root.GetProperty("insights").GetProperty("fairness")[0];
         Assert.Equal("sex", fairness.GetProperty("sensitive_feature").GetString());
         Assert.Equal(2, fairness.GetProperty("groups").GetArrayLength());
-        Assert.Equal("tree_shap" == root.GetProperty("insights").GetProperty("shap").GetProperty("method").GetString(), false);
+        Assert.Equal("kernel_shap", root.GetProperty("insights").GetProperty("shap").GetProperty("method").GetString());
         Assert.Equal(3, new SqliteRegistry(new MlopsHome(dir.Combine("home")).RegistryDatabase).ListRuns("loans").Count(r => r.Decision == "search_trial"));
         var history = await File.ReadAllTextAsync(summary.Artifacts.History);
         Assert.Contains("## Hyperparameter search", history, StringComparison.Ordinal);
         Assert.Contains("sex", history, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunIssueFileAsync_PpoOnCartPole_LearnsAndRegistersThePolicy()
+    {
+        using var dir = new TempDirectory();
+        var pipeline = new MlopsAgents.Workflow.Pipeline.LocalPipeline(new MlopsHome(dir.Combine("home")), dir.Path);
+        var issue = dir.Combine("issue.md");
+        await File.WriteAllTextAsync(issue, "learning_type: reinforcement\ntask_type: control\nalgorithm: ppo\nenvironment: cartpole\nhyperparameters: {total_timesteps: 20480, evaluation_episodes: 20}\nevaluation_threshold: 100\nrandom_seed: 1\n");
+
+        var summary = await pipeline.RunIssueFileAsync(issue);
+
+        Assert.Equal(JudgeDecisions.Pass, summary.Decision);
+        Assert.InRange(summary.Metrics["average_reward"], 100, 500);
+        Assert.True(summary.Metrics.ContainsKey("success_rate"));
+        Assert.Equal(new MlopsAgents.Workflow.Pipeline.ModelSummary("cartpole-ppo", "1.0.0"), summary.Model);
+        Assert.True(File.Exists(Path.Combine(summary.Artifacts.Policy!, "policy.json")));
+        Assert.Contains("## Environment", await File.ReadAllTextAsync(summary.Artifacts.History), StringComparison.Ordinal);
     }
 }

@@ -18,6 +18,7 @@ public sealed class ToolTests(McpServerFixture server) : IClassFixture<McpServer
         "apply_class_imbalance_handling", "preprocess_unsupervised", "hyperparameter_optimization",
         "train_unsupervised_clustering", "train_unsupervised_dimensionality_reduction", "evaluate_clustering",
         "calculate_shap_values", "bias_check",
+        "preprocess_reinforcement", "train_reinforcement", "evaluate_reinforcement",
     ];
 
     [Fact]

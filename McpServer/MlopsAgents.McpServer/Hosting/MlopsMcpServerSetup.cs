@@ -35,6 +35,7 @@ public static class MlopsMcpServerSetup
             .WithTools<EvaluationTools>()
             .WithTools<RegistryTools>()
             .WithTools<GitHubTools>()
+            .WithTools<ReinforcementTools>()
             .WithTools<ImbalanceTools>()
             .WithTools<UnsupervisedTools>()
             .WithTools<HyperparameterTools>()

@@ -35,89 +35,64 @@ public sealed partial class LocalPipeline
         Report($"[{trainingId}] {request.Algorithm} on {environment}");
         Report("[1/5] data preparation: none (the environment generates the experience)");
         Report($"[2/5] training {request.Algorithm} for {Convert.ToString(effective.GetValueOrDefault("total_timesteps"), CultureInfo.InvariantCulture)} timesteps");
-        var result = new ReinforcementTrainer().Train(request.Algorithm, environment, request.Hyperparameters, request.RandomSeed, new ActionProgress(m => Report("      " + m)), cancellationToken);
+        var service = new ReinforcementRunService(_context);
+        var run = await service.TrainAsync(trainingId, request.Algorithm, environment, request.Hyperparameters, request.RandomSeed, new ActionProgress(m => Report("      " + m)), cancellationToken).ConfigureAwait(false);
+        var result = run.Result;
         var metrics = result.Metrics.ToDictionary(kv => kv.Key, kv => kv.Value);
         Report("[3/5] evaluation over greedy episodes: " + string.Join(", ", metrics.OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => $"{m.Key} {m.Value.ToString("0.###", CultureInfo.InvariantCulture)}")));
         var verdict = Judge.Decide(metrics, metric, threshold, 0, 0);
         Report($"[4/5] judge: {verdict.Decision}: {verdict.Reason}");
 
         var timings = new Dictionary<string, double> { ["training"] = result.TrainingTime.TotalSeconds };
-        var scratch = Directory.CreateTempSubdirectory("mlops-rl-");
-        try
+        var artifacts = run.Artifacts;
+        ModelSummary? modelSummary = null;
+        var policyLocation = _context.Store.LocationOf(PolicyRun.PolicyPrefix(trainingId));
+        if (verdict.Decision == JudgeDecisions.Pass)
         {
-            var policyDir = Directory.CreateDirectory(Path.Combine(scratch.FullName, "policy")).FullName;
-            result.Policy.Save(policyDir);
-            var curve = new JsonObject
-            {
-                ["episode_rewards"] = JsonSerializer.SerializeToNode(result.LearningCurve),
-                ["timesteps"] = result.Timesteps,
-            };
-            var curveRef = await _context.PutTextAsync(trainingId, "learning_curve", ArtifactKeys.Evaluation(trainingId, "learning_curve.json"), curve.ToJsonString(JsonOptions), cancellationToken).ConfigureAwait(false);
-            var artifacts = new Dictionary<string, string> { ["learning_curve_data"] = curveRef.Location };
-            foreach (var file in Directory.GetFiles(policyDir))
-            {
-                var name = Path.GetFileName(file);
-                artifacts["policy_" + Path.GetFileNameWithoutExtension(name)] = (await _context.PutFileAsync(trainingId, name, ArtifactKeys.Evaluation(trainingId, "policy/" + name), file, cancellationToken).ConfigureAwait(false)).Location;
-            }
-
-            ModelSummary? modelSummary = null;
-            var policyLocation = _context.Store.LocationOf(ArtifactKeys.Evaluation(trainingId, "policy/"));
-            if (verdict.Decision == JudgeDecisions.Pass)
-            {
-                var modelName = request.ModelName ?? $"{environment}-{request.Algorithm}";
-                var schemaHash = PackagingService.HashOf(new { environment, task = request.TaskType });
-                var configHash = PackagingService.HashOf(new { request.Algorithm, environment, hyperparameters = effective.OrderBy(k => k.Key, StringComparer.Ordinal) });
-                var packaged = await new PackagingService(_context).PackageDirectoryAsync(modelName, trainingId, policyDir, schemaHash, configHash, metrics,
-                    (version, files) => new ModelMetadata(modelName, version, trainingId, request.Algorithm, $"{request.Algorithm} policy trained in MlopsAgents on {environment}",
-                        request.TaskType, "", [], [], [], effective, metrics, metric, null, schemaHash, configHash, files, DateTimeOffset.UtcNow),
-                    cancellationToken: cancellationToken).ConfigureAwait(false);
-                modelSummary = new ModelSummary(modelName, packaged.Model.Version);
-                policyLocation = _context.Store.LocationOf(packaged.Model.ArtifactPrefix + ModelPackage.ModelSubdirectory);
-                Report($"[5/5] registered the policy as {modelName} {packaged.Model.Version} (champion)");
-            }
-            else
-            {
-                Report("[5/5] skipped: the Judge did not pass the policy, so nothing is registered");
-            }
-
-            var results = new JsonObject
-            {
-                ["training_id"] = trainingId,
-                ["run_id"] = trainingId,
-                ["learning_type"] = request.LearningType,
-                ["task_type"] = request.TaskType,
-                ["algorithm"] = request.Algorithm,
-                ["environment"] = environment,
-                ["hyperparameters"] = JsonSerializer.SerializeToNode(effective),
-                ["metrics"] = JsonSerializer.SerializeToNode(metrics),
-                ["evaluation_episodes"] = result.Evaluation.Episodes,
-                ["reward_standard_deviation"] = result.Evaluation.RewardStandardDeviation,
-                ["timesteps"] = result.Timesteps,
-                ["primary_metric"] = metric,
-                ["judge"] = JsonSerializer.SerializeToNode(verdict),
-                ["model"] = modelSummary is null ? null : new JsonObject { ["name"] = modelSummary.Name, ["version"] = modelSummary.Version },
-                ["artifacts"] = JsonSerializer.SerializeToNode(artifacts),
-                ["timings_seconds"] = JsonSerializer.SerializeToNode(timings),
-            };
-            var resultsRef = await _context.PutTextAsync(trainingId, "results", ArtifactKeys.Evaluation(trainingId, "results.json"), results.ToJsonString(JsonOptions), cancellationToken).ConfigureAwait(false);
-            _context.Registry.SaveRun(new Plugins.Registry.RunRecord(trainingId, environment, 0, request.Algorithm, request.TaskType, "finished", verdict.Decision,
-                effective, metrics, artifacts, timings, startedAt, DateTimeOffset.UtcNow, null));
-
-            var history = HistoryWriter.Render(new TrainingHistoryEntry(
-                trainingId, startedAt, total.Elapsed, requestSource, environment, 0, "", result.Evaluation.Episodes, 0, 0, 0,
-                [], "(reward)", request.LearningType, request.TaskType, request.Algorithm, effective, metrics, metric, threshold,
-                verdict.Decision, verdict.Reason, 1, modelSummary?.Name, modelSummary?.Version, null));
-            var historyPath = Path.Combine(_context.Home.TrainingHistoryDirectory, trainingId + ".md");
-            await AtomicFile.WriteAllTextAsync(historyPath, history, cancellationToken).ConfigureAwait(false);
-            await _context.PutTextAsync(trainingId, "history", ArtifactKeys.Log(trainingId, "training_history.md"), history, cancellationToken).ConfigureAwait(false);
-            Report($"done in {total.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s: {verdict.Decision}");
-            await _context.Store.PutTextAsync(ArtifactKeys.Log(trainingId, "pipeline.log"), log.ToString(), cancellationToken).ConfigureAwait(false);
-            return new PipelineSummary(trainingId, verdict.Decision, verdict.Reason, metrics, modelSummary,
-                new ArtifactSummary(resultsRef.Location, null, null, historyPath) { Policy = policyLocation }, 1, Math.Round(total.Elapsed.TotalSeconds, 3));
+            var modelName = request.ModelName ?? $"{environment}-{request.Algorithm}";
+            var packaged = await service.RegisterAsync(run, modelName, metric, cancellationToken).ConfigureAwait(false);
+            modelSummary = new ModelSummary(modelName, packaged.Model.Version);
+            policyLocation = _context.Store.LocationOf(packaged.Model.ArtifactPrefix + ModelPackage.ModelSubdirectory);
+            Report($"[5/5] registered the policy as {modelName} {packaged.Model.Version} (champion)");
         }
-        finally
+        else
         {
-            scratch.Delete(recursive: true);
+            Report("[5/5] skipped: the Judge did not pass the policy, so nothing is registered");
         }
+
+        var results = new JsonObject
+        {
+            ["training_id"] = trainingId,
+            ["run_id"] = trainingId,
+            ["learning_type"] = request.LearningType,
+            ["task_type"] = request.TaskType,
+            ["algorithm"] = request.Algorithm,
+            ["environment"] = environment,
+            ["hyperparameters"] = JsonSerializer.SerializeToNode(effective),
+            ["metrics"] = JsonSerializer.SerializeToNode(metrics),
+            ["evaluation_episodes"] = result.Evaluation.Episodes,
+            ["reward_standard_deviation"] = result.Evaluation.RewardStandardDeviation,
+            ["timesteps"] = result.Timesteps,
+            ["primary_metric"] = metric,
+            ["judge"] = JsonSerializer.SerializeToNode(verdict),
+            ["model"] = modelSummary is null ? null : new JsonObject { ["name"] = modelSummary.Name, ["version"] = modelSummary.Version },
+            ["artifacts"] = JsonSerializer.SerializeToNode(artifacts),
+            ["timings_seconds"] = JsonSerializer.SerializeToNode(timings),
+        };
+        var resultsRef = await _context.PutTextAsync(trainingId, "results", ArtifactKeys.Evaluation(trainingId, "results.json"), results.ToJsonString(JsonOptions), cancellationToken).ConfigureAwait(false);
+        _context.Registry.SaveRun(new Plugins.Registry.RunRecord(trainingId, environment, 0, request.Algorithm, request.TaskType, "finished", verdict.Decision,
+            run.Hyperparameters, metrics, artifacts, timings, startedAt, DateTimeOffset.UtcNow, null));
+
+        var history = HistoryWriter.Render(new TrainingHistoryEntry(
+            trainingId, startedAt, total.Elapsed, requestSource, environment, 0, "", result.Evaluation.Episodes, 0, 0, 0,
+            [], "(reward)", request.LearningType, request.TaskType, request.Algorithm, effective, metrics, metric, threshold,
+            verdict.Decision, verdict.Reason, 1, modelSummary?.Name, modelSummary?.Version, null));
+        var historyPath = Path.Combine(_context.Home.TrainingHistoryDirectory, trainingId + ".md");
+        await AtomicFile.WriteAllTextAsync(historyPath, history, cancellationToken).ConfigureAwait(false);
+        await _context.PutTextAsync(trainingId, "history", ArtifactKeys.Log(trainingId, "training_history.md"), history, cancellationToken).ConfigureAwait(false);
+        Report($"done in {total.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s: {verdict.Decision}");
+        await _context.Store.PutTextAsync(ArtifactKeys.Log(trainingId, "pipeline.log"), log.ToString(), cancellationToken).ConfigureAwait(false);
+        return new PipelineSummary(trainingId, verdict.Decision, verdict.Reason, metrics, modelSummary,
+            new ArtifactSummary(resultsRef.Location, null, null, historyPath) { Policy = policyLocation }, 1, Math.Round(total.Elapsed.TotalSeconds, 3));
     }
 }

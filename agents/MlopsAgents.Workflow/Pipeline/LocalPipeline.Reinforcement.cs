@@ -19,17 +19,11 @@ public sealed partial class LocalPipeline
     {
         var total = Stopwatch.StartNew();
         var startedAt = DateTimeOffset.UtcNow;
-        var log = new StringBuilder();
-        void Report(string message)
-        {
-            log.AppendLine(CultureInfo.InvariantCulture, $"{DateTimeOffset.UtcNow:O} {message}");
-            _progress?.Report(message);
-        }
+        var log = new RunLog(_progress);
+        var Report = log.Report;
 
         var environment = request.Environment ?? throw new RequestValidationException("environment", null, "required for learning_type: reinforcement; allowed: " + string.Join(", ", ReinforcementAlgorithms.Environments));
-        var metric = request.EffectivePrimaryMetric;
-        var threshold = request.EvaluationThreshold ?? Judge.DefaultThresholdFor(metric)
-            ?? throw new RequestValidationException("evaluation_threshold", null, $"{metric} has no default threshold; set evaluation_threshold");
+        var (metric, threshold) = MetricAndThreshold(request);
         var trainingId = NewTrainingId(startedAt);
         var effective = TrainingService.WithDefaults(request.Algorithm, request.Hyperparameters);
         Report($"[{trainingId}] {request.Algorithm} on {environment}");

@@ -22,16 +22,10 @@ public sealed partial class LocalPipeline
         var total = Stopwatch.StartNew();
         var startedAt = DateTimeOffset.UtcNow;
         var timings = new Dictionary<string, double>();
-        var log = new StringBuilder();
-        void Report(string message)
-        {
-            log.AppendLine(CultureInfo.InvariantCulture, $"{DateTimeOffset.UtcNow:O} {message}");
-            _progress?.Report(message);
-        }
+        var log = new RunLog(_progress);
+        var Report = log.Report;
 
-        var metric = request.EffectivePrimaryMetric;
-        var threshold = request.EvaluationThreshold ?? Judge.DefaultThresholdFor(metric)
-            ?? throw new RequestValidationException("evaluation_threshold", null, $"{metric} has no default threshold; set evaluation_threshold");
+        var (metric, threshold) = MetricAndThreshold(request);
         var (dataset, raw, target) = await new PreparationService(_context).LoadAndCheckAsync(request, cancellationToken).ConfigureAwait(false);
         var trainingId = NewTrainingId(startedAt);
         var runId = trainingId;

@@ -69,12 +69,8 @@ public sealed partial class LocalPipeline
         var total = Stopwatch.StartNew();
         var startedAt = DateTimeOffset.UtcNow;
         var timings = new Dictionary<string, double>();
-        var log = new StringBuilder();
-        void Report(string message)
-        {
-            log.AppendLine(CultureInfo.InvariantCulture, $"{DateTimeOffset.UtcNow:O} {message}");
-            _progress?.Report(message);
-        }
+        var log = new RunLog(_progress);
+        var Report = log.Report;
 
         if (request.LearningType == LearningTypes.Unsupervised)
         {
@@ -92,9 +88,7 @@ public sealed partial class LocalPipeline
                 $"'{request.Algorithm}' ({request.LearningType}, {request.TaskType}) is not trainable by `mlops run` in this build; trainable: {string.Join(", ", ModelTrainers.Algorithms)}");
         }
 
-        var metric = request.EffectivePrimaryMetric;
-        var threshold = request.EvaluationThreshold ?? Judge.DefaultThresholdFor(metric)
-            ?? throw new RequestValidationException("evaluation_threshold", null, $"{metric} is on the data's own scale, so a threshold is required; set evaluation_threshold");
+        var (metric, threshold) = MetricAndThreshold(request);
 
         // ---- Load and check the data against the request before any work starts ----
         var preparation = new PreparationService(_context);
@@ -343,8 +337,31 @@ public sealed partial class LocalPipeline
         _ => value.ToString() ?? "",
     };
 
+    /// <summary>The primary metric and the threshold the Judge applies, checked before any work starts.</summary>
+    private static (string Metric, double Threshold) MetricAndThreshold(TrainingRequest request)
+    {
+        var metric = request.EffectivePrimaryMetric;
+        var threshold = request.EvaluationThreshold ?? Judge.DefaultThresholdFor(metric)
+            ?? throw new RequestValidationException("evaluation_threshold", null, $"{metric} is on the data's own scale, so it has no default threshold; set evaluation_threshold");
+        return (metric, threshold);
+    }
+
     private static string NewTrainingId(DateTimeOffset at) =>
         $"train-{at.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3))}";
+
+    /// <summary>Progress lines, reported as they happen and kept for logs/{training_id}/pipeline.log.</summary>
+    private sealed class RunLog(IProgress<string>? progress)
+    {
+        private readonly StringBuilder _lines = new();
+
+        public void Report(string message)
+        {
+            _lines.AppendLine(CultureInfo.InvariantCulture, $"{DateTimeOffset.UtcNow:O} {message}");
+            progress?.Report(message);
+        }
+
+        public override string ToString() => _lines.ToString();
+    }
 
     /// <summary>Reports on the caller's thread, so progress lines keep their order (Progress&lt;T&gt; posts to the thread pool).</summary>
     private sealed class ActionProgress(Action<string> report) : IProgress<string>

@@ -8,16 +8,8 @@ public static class EmbeddingPlots
 {
     public const string FileName = "embedding.png";
 
-    private static readonly Color Ink = Color.FromHex("#1F2937");
     private static readonly Color Noise = Color.FromHex("#9CA3AF");
 
-    // The same font choice as EvaluationPlots: ScottPlot's fallback on Debian is a serif face.
-    private static readonly string[] PreferredFonts = ["DejaVu Sans", "Liberation Sans", "Noto Sans", "Arial", "Helvetica", "FreeSans"];
-    private static readonly Lazy<string?> SansFont = new(() =>
-    {
-        var installed = SkiaSharp.SKFontManager.Default.GetFontFamilies().Where(name => !string.IsNullOrWhiteSpace(name)).ToArray();
-        return PreferredFonts.FirstOrDefault(name => installed.Contains(name, StringComparer.OrdinalIgnoreCase));
-    });
 
     /// <summary>
     /// Saves the first two columns of <paramref name="embedding"/> as a scatter, one colour per cluster label;
@@ -51,7 +43,7 @@ public static class EmbeddingPlots
             throw new ArgumentException($"There are {embedding.Count} embedded rows but {groups.Count} labels.", nameof(groups));
         }
 
-        var plot = NewPlot();
+        var plot = PlotStyle.NewPlot();
         var many = embedding.Count > 1000;
         var palette = new ScottPlot.Palettes.Category10();
         var names = groups is null ? [title] : groups.Distinct().Order(GroupOrder.Instance).ToArray();
@@ -75,32 +67,7 @@ public static class EmbeddingPlots
             plot.ShowLegend(Alignment.UpperRight);
         }
 
-        var bytes = plot.GetImageBytes(760, 640, ImageFormat.Png);
-        AtomicFile.Write(path, stream => stream.Write(bytes));
-    }
-
-    private static Plot NewPlot()
-    {
-        var plot = new Plot();
-        var font = SansFont.Value ?? plot.Axes.Title.Label.FontName;
-        plot.Axes.Title.Label.FontName = font;
-        plot.Axes.Title.Label.FontSize = 20;
-        plot.Axes.Title.Label.Bold = true;
-        plot.Axes.Title.Label.ForeColor = Ink;
-        foreach (var axis in new IAxis[] { plot.Axes.Bottom, plot.Axes.Left })
-        {
-            axis.Label.FontName = font;
-            axis.TickLabelStyle.FontName = font;
-            axis.Label.FontSize = 16;
-            axis.Label.Bold = false;
-            axis.Label.ForeColor = Ink;
-            axis.TickLabelStyle.FontSize = 14;
-            axis.TickLabelStyle.ForeColor = Ink;
-        }
-
-        plot.Legend.FontName = font;
-        plot.Legend.FontSize = 14;
-        return plot;
+        PlotStyle.Save(plot, path, 760, 640);
     }
 
     /// <summary>Orders "cluster 2" before "cluster 10" and puts noise last.</summary>

@@ -6,25 +6,16 @@ namespace MlopsAgents.Plugins.Evaluation;
 /// <summary>Renders evaluation charts (confusion matrix, ROC curves, predicted vs actual) to PNG files, headless.</summary>
 public static class EvaluationPlots
 {
-    private static readonly Color Ink = Color.FromHex("#1F2937");
     private static readonly Color LowCell = Color.FromHex("#F7FBFF");
     private static readonly Color HighCell = Color.FromHex("#08306B");
 
-    // ScottPlot falls back to the first installed family when its preferred fonts are missing, which on Debian is
-    // DejaVu Serif; a sans-serif face reads better on charts, so the first installed one from this list is used.
-    private static readonly string[] PreferredFonts = ["DejaVu Sans", "Liberation Sans", "Noto Sans", "Arial", "Helvetica", "FreeSans"];
-    // With no font on disk Skia reports one family with an empty name, so only named families count.
-    private static readonly Lazy<string[]> InstalledFonts = new(() =>
-        SkiaSharp.SKFontManager.Default.GetFontFamilies().Where(name => !string.IsNullOrWhiteSpace(name)).ToArray());
-    private static readonly Lazy<string?> SansFont = new(() =>
-        PreferredFonts.FirstOrDefault(name => InstalledFonts.Value.Contains(name, StringComparer.OrdinalIgnoreCase)));
 
     /// <summary>
     /// Whether any font is installed. The bundled Skia build reads fonts straight from /usr/share/fonts without
     /// fontconfig; with none there, charts still render but every title, label and number is silently left out
     /// (on Debian, install <c>fonts-dejavu-core</c>). Callers can check this to warn instead of shipping blank charts.
     /// </summary>
-    public static bool CanRenderText => InstalledFonts.Value.Length > 0;
+    public static bool CanRenderText => PlotStyle.CanRenderText;
 
     /// <summary>
     /// Saves the confusion matrix as a heatmap: actual classes down the rows, predicted classes across the columns,
@@ -41,7 +32,7 @@ public static class EvaluationPlots
             throw new ArgumentException($"The confusion matrix is not {k} by {k}.", nameof(report));
         }
 
-        var plot = NewPlot();
+        var plot = PlotStyle.NewPlot();
         var cellFont = Math.Clamp(28f - (1.5f * k), 11f, 22f);
         for (var a = 0; a < k; a++)
         {
@@ -57,10 +48,10 @@ public static class EvaluationPlots
 
                 var text = plot.Add.Text(matrix[a][p].ToString(CultureInfo.InvariantCulture), p, y);
                 text.LabelFontSize = cellFont;
-                text.LabelFontName = SansFont.Value ?? text.LabelFontName;
+                text.LabelFontName = PlotStyle.Font ?? text.LabelFontName;
                 text.LabelBold = a == p;
                 text.LabelAlignment = Alignment.MiddleCenter;
-                text.LabelFontColor = share > 0.5 ? Colors.White : Ink;
+                text.LabelFontColor = share > 0.5 ? Colors.White : PlotStyle.Ink;
             }
         }
 
@@ -87,7 +78,7 @@ public static class EvaluationPlots
         plot.YLabel("Actual class");
 
         var size = Math.Clamp(260 + (70 * k), 480, 1200);
-        Save(plot, path, size + 40 + (slantRoom / 2), size + slantRoom);
+        PlotStyle.Save(plot, path, size + 40 + (slantRoom / 2), size + slantRoom);
     }
 
     /// <summary>
@@ -103,7 +94,7 @@ public static class EvaluationPlots
             throw new ArgumentException("There is no curve to plot.", nameof(curvesByClass));
         }
 
-        var plot = NewPlot();
+        var plot = PlotStyle.NewPlot();
         var chance = plot.Add.Line(0, 0, 1, 1);
         chance.LineColor = Colors.Gray;
         chance.LinePattern = LinePattern.Dashed;
@@ -134,7 +125,7 @@ public static class EvaluationPlots
         plot.XLabel("False positive rate");
         plot.YLabel("True positive rate");
         plot.ShowLegend(Alignment.LowerRight);
-        Save(plot, path, 700, 680);
+        PlotStyle.Save(plot, path, 700, 680);
     }
 
     /// <summary>Saves a scatter of predicted against actual values for a regression, with the y = x line of perfect predictions.</summary>
@@ -154,7 +145,7 @@ public static class EvaluationPlots
         var pad = high > low ? (high - low) * 0.05 : Math.Max(Math.Abs(high) * 0.05, 1.0);
         (low, high) = (low - pad, high + pad);
 
-        var plot = NewPlot();
+        var plot = PlotStyle.NewPlot();
         var ideal = plot.Add.Line(low, low, high, high);
         ideal.LineColor = Color.FromHex("#D62728");
         ideal.LinePattern = LinePattern.Dashed;
@@ -170,38 +161,9 @@ public static class EvaluationPlots
         plot.XLabel("Actual value");
         plot.YLabel("Predicted value");
         plot.ShowLegend(Alignment.UpperLeft);
-        Save(plot, path, 720, 640);
+        PlotStyle.Save(plot, path, 720, 640);
     }
 
     private static string Shorten(string label) => label.Length <= 24 ? label : label[..23] + "…";
 
-    private static Plot NewPlot()
-    {
-        var plot = new Plot();
-        var font = SansFont.Value ?? plot.Axes.Title.Label.FontName;
-        plot.Axes.Title.Label.FontName = font;
-        plot.Axes.Title.Label.FontSize = 20;
-        plot.Axes.Title.Label.Bold = true;
-        plot.Axes.Title.Label.ForeColor = Ink;
-        foreach (var axis in new IAxis[] { plot.Axes.Bottom, plot.Axes.Left })
-        {
-            axis.Label.FontName = font;
-            axis.TickLabelStyle.FontName = font;
-            axis.Label.FontSize = 16;
-            axis.Label.Bold = false;
-            axis.Label.ForeColor = Ink;
-            axis.TickLabelStyle.FontSize = 14;
-            axis.TickLabelStyle.ForeColor = Ink;
-        }
-
-        plot.Legend.FontName = font;
-        plot.Legend.FontSize = 14;
-        return plot;
-    }
-
-    private static void Save(Plot plot, string path, int width, int height)
-    {
-        var bytes = plot.GetImageBytes(width, height, ImageFormat.Png);
-        AtomicFile.Write(path, stream => stream.Write(bytes));
-    }
 }

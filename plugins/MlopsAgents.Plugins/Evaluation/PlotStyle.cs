@@ -2,22 +2,26 @@ using ScottPlot;
 
 namespace MlopsAgents.Plugins.Evaluation;
 
-/// <summary>
-/// The look of <see cref="EvaluationPlots"/> (sans-serif face, dark ink, sizes) for the explanation and learning-curve
-/// charts, with the same atomic PNG write. EvaluationPlots keeps its helpers private, hence this small copy.
-/// </summary>
+/// <summary>The one look of every chart (sans-serif face, dark ink, sizes) and its atomic PNG write.</summary>
 internal static class PlotStyle
 {
     public static readonly Color Ink = Color.FromHex("#1F2937");
 
+    // ScottPlot falls back to the first installed family when its preferred fonts are missing, which on Debian is
+    // DejaVu Serif; a sans-serif face reads better on charts, so the first installed one from this list is used.
     private static readonly string[] PreferredFonts = ["DejaVu Sans", "Liberation Sans", "Noto Sans", "Arial", "Helvetica", "FreeSans"];
+
+    // With no font on disk Skia reports one family with an empty name, so only named families count.
+    private static readonly Lazy<string[]> InstalledFonts = new(() =>
+        SkiaSharp.SKFontManager.Default.GetFontFamilies().Where(name => !string.IsNullOrWhiteSpace(name)).ToArray());
+
     private static readonly Lazy<string?> SansFont = new(() =>
-    {
-        var installed = SkiaSharp.SKFontManager.Default.GetFontFamilies().Where(name => !string.IsNullOrWhiteSpace(name)).ToArray();
-        return PreferredFonts.FirstOrDefault(name => installed.Contains(name, StringComparer.OrdinalIgnoreCase));
-    });
+        PreferredFonts.FirstOrDefault(name => InstalledFonts.Value.Contains(name, StringComparer.OrdinalIgnoreCase)));
 
     public static string? Font => SansFont.Value;
+
+    /// <summary>Whether any font is installed; without one, charts render with every label silently missing.</summary>
+    public static bool CanRenderText => InstalledFonts.Value.Length > 0;
 
     public static Plot NewPlot()
     {

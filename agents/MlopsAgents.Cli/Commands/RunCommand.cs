@@ -58,7 +58,9 @@ internal static class RunCommand
 
         if (s.Model is not null)
         {
-            Console.WriteLine($"  model: {s.Model.Name} {s.Model.Version} (deployed locally; `mlops serve` serves it)");
+            Console.WriteLine(s.Deployment is null
+                ? $"  model: {s.Model.Name} {s.Model.Version} (registered; the prediction server serves supervised models only)"
+                : $"  model: {s.Model.Name} {s.Model.Version}, deployed {s.Deployment}; `mlops serve` serves it");
         }
 
         Console.WriteLine($"  results: {s.Artifacts.Results}");

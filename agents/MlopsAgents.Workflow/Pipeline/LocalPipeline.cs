@@ -231,7 +231,10 @@ public sealed partial class LocalPipeline
             modelSummary,
             new ArtifactSummary(resultsRef.Location, outcome.PredictionsLocation, qualityRef.Location, historyPath),
             attempt + 1,
-            Math.Round(total.Elapsed.TotalSeconds, 3));
+            Math.Round(total.Elapsed.TotalSeconds, 3))
+        {
+            Deployment = deploymentText,
+        };
     }
 
     private static JsonObject BuildResults(

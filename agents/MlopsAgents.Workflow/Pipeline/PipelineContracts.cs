@@ -42,6 +42,11 @@ public sealed record PipelineSummary(
     [property: JsonPropertyName("attempts")] int Attempts,
     [property: JsonPropertyName("duration_seconds")] double DurationSeconds)
 {
+    /// <summary>Where the model was deployed, when it was (supervised models go to the local prediction server).</summary>
+    [JsonPropertyName("deployment")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Deployment { get; init; }
+
     [JsonIgnore]
     public bool Passed => Decision == JudgeDecisions.Pass;
 }

@@ -177,7 +177,10 @@ public sealed partial class LocalPipeline
             await _context.Store.PutTextAsync(ArtifactKeys.Log(trainingId, "pipeline.log"), log.ToString(), cancellationToken).ConfigureAwait(false);
             return new PipelineSummary(trainingId, verdict.Decision, verdict.Reason, metrics, modelSummary,
                 new ArtifactSummary(resultsRef.Location, null, qualityRef.Location, historyPath) { Assignments = summaryArtifacts.Assignments, Embedding = summaryArtifacts.Embedding },
-                1, Math.Round(total.Elapsed.TotalSeconds, 3));
+                1, Math.Round(total.Elapsed.TotalSeconds, 3))
+            {
+                ExplainedVarianceRatio = result.ExplainedVarianceRatio,
+            };
         }
         finally
         {

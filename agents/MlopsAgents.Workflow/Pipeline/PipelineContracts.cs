@@ -47,6 +47,11 @@ public sealed record PipelineSummary(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Deployment { get; init; }
 
+    /// <summary>PCA's explained-variance ratios, largest first (a list, so it sits beside the scalar metrics).</summary>
+    [JsonPropertyName("explained_variance_ratio")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<double>? ExplainedVarianceRatio { get; init; }
+
     [JsonIgnore]
     public bool Passed => Decision == JudgeDecisions.Pass;
 }

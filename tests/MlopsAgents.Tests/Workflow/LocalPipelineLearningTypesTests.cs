@@ -62,6 +62,7 @@ public sealed class LocalPipelineLearningTypesTests
         Assert.Equal(0.3620, ratios[0], 3);
         Assert.Equal(0.1921, ratios[1], 3);
         Assert.True(ratios[0] >= ratios[1] && ratios[1] >= ratios[2]);
+        Assert.Equal(ratios, summary.ExplainedVarianceRatio);
         Assert.Equal(JudgeDecisions.Pass, summary.Decision);
     }
 

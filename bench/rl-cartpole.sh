@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 dotnet build tests/MlopsAgents.Tests -c Release 2>&1 | grep -E " error|rror\(s\)" || true
 start=$(date +%s)
-dotnet test tests/MlopsAgents.Tests -c Release --no-build \
+MLOPS_SLOW_TESTS=1 dotnet test tests/MlopsAgents.Tests -c Release --no-build \
   --filter "FullyQualifiedName~Reinforcement&Category=Slow" \
   --logger "console;verbosity=detailed" 2>&1 | tee /tmp/rl-cartpole-bench.log \
   | grep -E "BENCH|Passed |Failed |Total tests" | sed -E "s/^(\[xUnit[^]]*\])? *//" | sort -u

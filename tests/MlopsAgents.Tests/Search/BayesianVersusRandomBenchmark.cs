@@ -2,21 +2,10 @@ using System.Globalization;
 using MlopsAgents.Plugins.Training;
 using MlopsAgents.Plugins.Training.Search;
 using MlopsAgents.Tests.Training;
+using MlopsAgents.Tests.Support;
 using Xunit.Abstractions;
 
 namespace MlopsAgents.Tests.Search;
-
-/// <summary>A fact that runs only when MLOPS_SLOW_TESTS=1, so the default test run stays quick; bench/hpo-bayes-vs-random.sh sets it.</summary>
-public sealed class SlowFactAttribute : FactAttribute
-{
-    public SlowFactAttribute()
-    {
-        if (Environment.GetEnvironmentVariable("MLOPS_SLOW_TESTS") != "1")
-        {
-            Skip = "Slow benchmark; set MLOPS_SLOW_TESTS=1 (bench/hpo-bayes-vs-random.sh does).";
-        }
-    }
-}
 
 /// <summary>
 /// At an equal budget, Bayesian optimisation finds a better cross-validated score than random search on average over

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using MlopsAgents.Plugins.Evaluation;
 using MlopsAgents.Plugins.Training.Unsupervised;
+using MlopsAgents.Tests.Support;
 using MlopsAgents.Tests.Training;
 
 namespace MlopsAgents.Tests.Unsupervised;
@@ -49,7 +50,7 @@ public sealed class TsneTests
     }
 
     // About 15 s of CPU in an optimised build and several times that in Debug on a loaded machine.
-    [Fact]
+    [SlowFact]
     [Trait("Category", "Slow")]
     public void Fit_ThreeThousandRowsAuto_UsesBarnesHutQuicklyAndTrustworthily()
     {

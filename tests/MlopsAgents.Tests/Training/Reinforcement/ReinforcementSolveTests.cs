@@ -1,4 +1,5 @@
 using MlopsAgents.Plugins.Training.Reinforcement;
+using MlopsAgents.Tests.Support;
 using Xunit.Abstractions;
 
 namespace MlopsAgents.Tests.Training.Reinforcement;
@@ -10,15 +11,15 @@ namespace MlopsAgents.Tests.Training.Reinforcement;
 [Trait("Category", "Slow")]
 public sealed class ReinforcementSolveTests(ITestOutputHelper output)
 {
-    [Fact]
+    [SlowFact]
     public void Train_DqnCatalogBudget_SolvesCartPole() =>
         Solve("dqn", new Dictionary<string, object>(), 475);
 
-    [Fact]
+    [SlowFact]
     public void Train_PpoCatalogBudget_SolvesCartPole() =>
         Solve("ppo", new Dictionary<string, object>(), 475);
 
-    [Fact]
+    [SlowFact]
     public void Train_A3cCatalogBudget_SolvesCartPole() =>
         Solve("a3c", new Dictionary<string, object>(), 195);
 

@@ -1,14 +1,17 @@
 using MlopsAgents.Bench;
 
-// Benchmarks that need more than a shell script. Each prints a Markdown table for docs/benchmarks.md.
+// Benchmarks that need more than a shell script. Each prints a Markdown table for docs/benchmarks.md, except speed,
+// whose JSON lines bench/speed.sh joins with the Python reference into one.
 return args.FirstOrDefault() switch
 {
     "mcp-latency" => await McpLatency.RunAsync(args[1..]),
+    "speed" => Speed.Run(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
     Console.Error.WriteLine("usage: MlopsAgents.Bench mcp-latency [--clients N] [--calls N]");
+    Console.Error.WriteLine("       MlopsAgents.Bench speed --train TRAIN.csv --test TEST.csv --label COLUMN [--name NAME] [--repeat N]");
     return 2;
 }

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using MlopsAgents.Plugins;
 using MlopsAgents.Plugins.DataPreparation;
@@ -210,6 +211,22 @@ public sealed class DataPreparationTools(MlopsContext context)
         result["warnings"] = new JsonArray([.. quality.Warnings.Select(w => (JsonNode?)w)]);
         return result;
     });
+
+    /// <summary>
+    /// A request for one algorithm and its hyperparameters, built from tool arguments: the same parser as issue bodies
+    /// checks the algorithm against the task and every hyperparameter against the catalog, so messages match.
+    /// </summary>
+    internal static TrainingRequest AlgorithmRequest(JsonObject fields, string algorithm, JsonElement? hyperparameters, string dataRoot)
+    {
+        if (hyperparameters is { } h && h.ValueKind is not (JsonValueKind.Object or JsonValueKind.Null or JsonValueKind.Undefined))
+        {
+            throw ToolErrors.Invalid("hyperparameters", h.GetRawText(), "a JSON object of name → value");
+        }
+
+        fields["algorithm"] = algorithm;
+        fields["hyperparameters"] = hyperparameters is { ValueKind: JsonValueKind.Object } o ? JsonNode.Parse(o.GetRawText()) : null;
+        return RequestFromJson(fields, dataRoot);
+    }
 
     /// <summary>A request built from tool arguments, validated by the same parser as issue bodies (JSON is YAML).</summary>
     internal static TrainingRequest RequestFromJson(JsonObject body, string dataRoot)

@@ -29,18 +29,11 @@ public sealed class HyperparameterTools(MlopsContext context)
     {
         var data = await new PreparationService(context).LoadAsync(training_id, cancellationToken).ConfigureAwait(false);
         var task = data.Manifest.TaskType;
-        if (hyperparameters is { } h && h.ValueKind is not (JsonValueKind.Object or JsonValueKind.Null or JsonValueKind.Undefined))
-        {
-            throw ToolErrors.Invalid("hyperparameters", h.GetRawText(), "a JSON object of name → value");
-        }
-
-        var request = DataPreparationTools.RequestFromJson(new JsonObject
+        var request = DataPreparationTools.AlgorithmRequest(new JsonObject
         {
             ["dataset_id"] = data.Manifest.DatasetId,
             ["task_type"] = task,
-            ["algorithm"] = algorithm,
-            ["hyperparameters"] = hyperparameters is { ValueKind: JsonValueKind.Object } o ? JsonNode.Parse(o.GetRawText()) : null,
-        }, context.DataRoot);
+        }, algorithm, hyperparameters, context.DataRoot);
         if (!ModelTrainers.Algorithms.Contains(request.Algorithm))
         {
             throw ToolErrors.Invalid("algorithm", algorithm, $"a trainable algorithm: {string.Join(", ", ModelTrainers.Algorithms)}");

@@ -46,15 +46,13 @@ public sealed class ReinforcementTools(MlopsContext context)
         [Description("When true, validate and report what would be trained, without training.")] bool dry_run = false,
         CancellationToken cancellationToken = default) => ToolErrors.Run(async () =>
     {
-        var request = DataPreparationTools.RequestFromJson(new JsonObject
+        var request = DataPreparationTools.AlgorithmRequest(new JsonObject
         {
             ["learning_type"] = LearningTypes.Reinforcement,
             ["task_type"] = TaskTypes.Control,
-            ["algorithm"] = algorithm,
             ["environment"] = environment,
             ["model_name"] = model_name,
-            ["hyperparameters"] = hyperparameters is { ValueKind: JsonValueKind.Object } o ? JsonNode.Parse(o.GetRawText()) : null,
-        }, context.DataRoot);
+        }, algorithm, hyperparameters, context.DataRoot);
         var effective = Plugins.Training.TrainingService.WithDefaults(request.Algorithm, request.Hyperparameters);
         if (dry_run)
         {

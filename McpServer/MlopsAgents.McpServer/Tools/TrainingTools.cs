@@ -43,19 +43,12 @@ public sealed class TrainingTools(MlopsContext context)
             throw ToolErrors.Invalid("training_id", trainingId, $"prepared data for {task}; this one was prepared for {data.Manifest.TaskType}, so use the {(task == TaskTypes.Classification ? "train_supervised_regressor" : "train_supervised_classifier")} tool");
         }
 
-        if (hyperparameters is { } h && h.ValueKind is not (JsonValueKind.Object or JsonValueKind.Null or JsonValueKind.Undefined))
-        {
-            throw ToolErrors.Invalid("hyperparameters", h.GetRawText(), "a JSON object of name → value");
-        }
-
         // The same parser as issue bodies validates the algorithm and its hyperparameters, so messages match.
-        var request = DataPreparationTools.RequestFromJson(new JsonObject
+        var request = DataPreparationTools.AlgorithmRequest(new JsonObject
         {
             ["dataset_id"] = data.Manifest.DatasetId,
             ["task_type"] = task,
-            ["algorithm"] = algorithm,
-            ["hyperparameters"] = hyperparameters is { ValueKind: JsonValueKind.Object } o ? JsonNode.Parse(o.GetRawText()) : null,
-        }, context.DataRoot);
+        }, algorithm, hyperparameters, context.DataRoot);
         if (!ModelTrainers.Algorithms.Contains(request.Algorithm))
         {
             throw ToolErrors.Invalid("algorithm", algorithm, $"a trainable algorithm: {string.Join(", ", ModelTrainers.Algorithms)}");

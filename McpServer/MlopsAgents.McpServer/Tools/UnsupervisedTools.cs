@@ -150,20 +150,13 @@ public sealed class UnsupervisedTools(MlopsContext context)
     private Task<JsonObject> FitAsync(string task, string trainingId, string algorithm, JsonElement? hyperparameters, int seed, bool dryRun, CancellationToken ct) => ToolErrors.Run(async () =>
     {
         var (manifest, matrix) = await UnsupervisedData.LoadAsync(context, trainingId, ct).ConfigureAwait(false);
-        if (hyperparameters is { } h && h.ValueKind is not (JsonValueKind.Object or JsonValueKind.Null or JsonValueKind.Undefined))
-        {
-            throw ToolErrors.Invalid("hyperparameters", h.GetRawText(), "a JSON object of name → value");
-        }
-
         // The request parser checks the algorithm against the task and every hyperparameter against the catalog.
-        var request = DataPreparationTools.RequestFromJson(new JsonObject
+        var request = DataPreparationTools.AlgorithmRequest(new JsonObject
         {
             ["dataset_id"] = manifest.DatasetId,
             ["learning_type"] = LearningTypes.Unsupervised,
             ["task_type"] = task,
-            ["algorithm"] = algorithm,
-            ["hyperparameters"] = hyperparameters is { ValueKind: JsonValueKind.Object } o ? JsonNode.Parse(o.GetRawText()) : null,
-        }, context.DataRoot);
+        }, algorithm, hyperparameters, context.DataRoot);
         var effective = TrainingService.WithDefaults(request.Algorithm, request.Hyperparameters);
         if (dryRun)
         {

@@ -4,6 +4,7 @@ using MlopsAgents.Cli.Commands;
 var root = new RootCommand("mlops: issue-driven MLOps on the embedded default (state under MLOPS_HOME, default ./.mlops).")
 {
     DataCommands.Create(),
+    DriftCommand.Create(),
     RunCommand.Create(),
     ServeCommand.Create(),
     ValidateCommand.Create(),

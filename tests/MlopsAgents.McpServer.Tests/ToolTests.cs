@@ -19,6 +19,8 @@ public sealed class ToolTests(McpServerFixture server) : IClassFixture<McpServer
         "train_unsupervised_clustering", "train_unsupervised_dimensionality_reduction", "evaluate_clustering",
         "calculate_shap_values", "bias_check",
         "preprocess_reinforcement", "train_reinforcement", "evaluate_reinforcement",
+        "analyze_model_characteristics", "generate_optimization_proposal", "estimate_optimization_impact", "apply_optimization_to_config", "track_optimization_history",
+        "detect_drift",
     ];
 
     [Fact]

@@ -36,6 +36,8 @@ public static class MlopsMcpServerSetup
             .WithTools<RegistryTools>()
             .WithTools<GitHubTools>()
             .WithTools<ReinforcementTools>()
+            .WithTools<OptimizationTools>()
+            .WithTools<MonitoringTools>()
             .WithTools<ImbalanceTools>()
             .WithTools<UnsupervisedTools>()
             .WithTools<HyperparameterTools>()

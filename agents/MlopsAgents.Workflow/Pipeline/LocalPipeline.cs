@@ -26,6 +26,9 @@ namespace MlopsAgents.Workflow.Pipeline;
 public sealed partial class LocalPipeline
 {
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
+
+    /// <summary>The trainers that honour per-row sample weights, which class_weight relies on.</summary>
+    private static readonly string[] WeightedAlgorithms = [AlgorithmCatalog.XgBoost, AlgorithmCatalog.RandomForest, AlgorithmCatalog.LogisticRegression];
     private readonly MlopsContext _context;
     private readonly IProgress<string>? _progress;
 
@@ -89,6 +92,11 @@ public sealed partial class LocalPipeline
         }
 
         var (metric, threshold) = MetricAndThreshold(request);
+        if (request.DataPreprocessing.ClassImbalance == "class_weight" && !WeightedAlgorithms.Contains(request.Algorithm))
+        {
+            throw new RequestValidationException("data_preprocessing.class_imbalance", "class_weight",
+                $"{request.Algorithm} does not use sample weights; class_weight works with {string.Join(", ", WeightedAlgorithms)}; use smote or undersample for {request.Algorithm}");
+        }
 
         // ---- Load and check the data against the request before any work starts ----
         var preparation = new PreparationService(_context);

@@ -131,6 +131,21 @@ public sealed class LocalPipelineTests
     }
 
     [Fact]
+    public async Task RunAsync_ClassWeightWithUnweightedAlgorithm_IsRefusedBeforeWork()
+    {
+        using var dir = new TempDirectory();
+        var pipeline = await PipelineWithDatasetAsync(dir, "wine.csv", "dataset-wine-001", "cultivar");
+        var issue = dir.Combine("issue.md");
+        await File.WriteAllTextAsync(issue, "dataset_id: dataset-wine-001\ntask_type: classification\nalgorithm: neural_network\ndata_preprocessing: {class_imbalance: class_weight}\n");
+
+        var e = await Assert.ThrowsAsync<RequestValidationException>(() => pipeline.RunIssueFileAsync(issue));
+
+        Assert.Equal("data_preprocessing.class_imbalance", Assert.Single(e.Errors).Path);
+        Assert.Contains("use smote or undersample for neural_network", e.Errors[0].Message, StringComparison.Ordinal);
+        Assert.Empty(pipeline.Registry.ListRuns());
+    }
+
+    [Fact]
     public async Task RunAsync_UnregisteredDataset_TellsHowToRegister()
     {
         using var dir = new TempDirectory();

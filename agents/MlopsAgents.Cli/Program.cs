@@ -7,6 +7,7 @@ var root = new RootCommand("mlops: issue-driven MLOps on the embedded default (s
     DriftCommand.Create(),
     RunCommand.Create(),
     ServeCommand.Create(),
+    RollbackCommand.Create(),
     ValidateCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -79,25 +79,19 @@ public sealed class RegistryTools(MlopsContext context)
         [Description("The version to return to, e.g. 1.1.0.")] string version,
         [Description("When true, report what would change, without changing it.")] bool dry_run = false) => ToolErrors.Run(() =>
     {
-        var record = Resolve(model_name, version);
-        if (record.Pruned)
-        {
-            throw ToolErrors.Invalid("version", version, "a version whose files are kept (it was pruned by the 5-generation retention)");
-        }
-
-        var current = context.Registry.GetAlias(model_name, ModelAliases.Champion);
+        var rollback = new RollbackService(context);
+        var plan = rollback.Plan(model_name, version);
         if (dry_run)
         {
-            return new JsonObject { ["dry_run"] = true, ["model_name"] = model_name, ["from_version"] = current, ["to_version"] = record.Version };
+            return new JsonObject { ["dry_run"] = true, ["model_name"] = model_name, ["from_version"] = plan.FromVersion, ["to_version"] = plan.ToVersion };
         }
 
-        new ModelRegistryService(context.Registry, context.Store).Promote(model_name, record.Version);
-        var deployment = new LocalDeployer(context.Registry, context.Store, context.CacheDirectory).Deploy(model_name, record.Version, "rollback");
+        var deployment = rollback.Execute(plan);
         return new JsonObject
         {
             ["model_name"] = model_name,
-            ["from_version"] = current,
-            ["to_version"] = record.Version,
+            ["from_version"] = plan.FromVersion,
+            ["to_version"] = plan.ToVersion,
             ["deployment"] = ToolJson.ToObject(deployment),
         };
     });

@@ -290,16 +290,8 @@ internal sealed class ExecutionStore
 
     private string Now() => _time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
 
-    private SqliteConnection Open()
-    {
-        var c = new SqliteConnection(_connectionString);
-        c.Open();
-        using var pragma = c.CreateCommand();
-        // WAL with synchronous=NORMAL survives a killed process (the crash the executor is built for); only power loss can drop the last commits.
-        pragma.CommandText = "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;";
-        pragma.ExecuteNonQuery();
-        return c;
-    }
+    // WAL with synchronous=NORMAL survives a killed process (the crash the executor is built for); only power loss can drop the last commits.
+    private SqliteConnection Open() => Plugins.Storage.SqliteConnections.Open(_connectionString, "PRAGMA synchronous = NORMAL;");
 
     private void Migrate()
     {

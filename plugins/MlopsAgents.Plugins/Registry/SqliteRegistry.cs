@@ -349,15 +349,7 @@ public sealed class SqliteRegistry
 
     // ---------- plumbing ----------
 
-    private SqliteConnection Open()
-    {
-        var c = new SqliteConnection(_connectionString);
-        c.Open();
-        using var pragma = c.CreateCommand();
-        pragma.CommandText = "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;";
-        pragma.ExecuteNonQuery();
-        return c;
-    }
+    private SqliteConnection Open() => Storage.SqliteConnections.Open(_connectionString, "PRAGMA foreign_keys = ON;");
 
     private void Migrate()
     {

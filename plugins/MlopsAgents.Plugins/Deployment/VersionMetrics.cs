@@ -89,11 +89,13 @@ public sealed class VersionMetrics
     /// interpolation inside the bucket that holds the rank. NaN when nothing was recorded; observations beyond the
     /// last finite bound are reported as that bound.
     /// </summary>
-    public double Quantile(double q)
+    public double Quantile(double q) => QuantileOf(CumulativeBuckets(), q);
+
+    /// <summary>The <see cref="Quantile"/> estimate over any cumulative bucket counts laid out as <see cref="BucketBounds"/> (plus +Inf).</summary>
+    public static double QuantileOf(IReadOnlyList<long> cumulative, double q)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(q, 0.0);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(q, 1.0);
-        var cumulative = CumulativeBuckets();
         var total = cumulative[^1];
         if (total == 0)
         {

@@ -86,29 +86,5 @@ public sealed record VersionMetricsSnapshot
     /// Estimates a latency quantile in seconds exactly as <see cref="VersionMetrics.Quantile"/> does, on this
     /// snapshot's buckets. NaN when nothing was recorded.
     /// </summary>
-    public double Quantile(double q)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(q, 0.0);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(q, 1.0);
-        var bounds = VersionMetrics.BucketBounds;
-        var total = _cumulativeBuckets[^1];
-        if (total == 0)
-        {
-            return double.NaN;
-        }
-
-        var rank = q * total;
-        for (var i = 0; i < bounds.Count; i++)
-        {
-            if (_cumulativeBuckets[i] >= rank)
-            {
-                var lower = i == 0 ? 0.0 : bounds[i - 1];
-                var below = i == 0 ? 0 : _cumulativeBuckets[i - 1];
-                var inBucket = _cumulativeBuckets[i] - below;
-                return inBucket == 0 ? lower : lower + ((bounds[i] - lower) * (rank - below) / inBucket);
-            }
-        }
-
-        return bounds[^1];
-    }
+    public double Quantile(double q) => VersionMetrics.QuantileOf(_cumulativeBuckets, q);
 }

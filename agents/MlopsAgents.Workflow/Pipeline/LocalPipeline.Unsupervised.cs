@@ -170,11 +170,7 @@ public sealed partial class LocalPipeline
                     ? [$"## Explained variance\n\nRatios, largest first: {string.Join(", ", ratios.Select(r => r.ToString("0.####", CultureInfo.InvariantCulture)))}.\n"]
                     : [],
             });
-            var historyPath = Path.Combine(_context.Home.TrainingHistoryDirectory, trainingId + ".md");
-            await AtomicFile.WriteAllTextAsync(historyPath, history, cancellationToken).ConfigureAwait(false);
-            await _context.PutTextAsync(trainingId, "history", ArtifactKeys.Log(trainingId, "training_history.md"), history, cancellationToken).ConfigureAwait(false);
-            Report($"done in {total.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s: {verdict.Decision}");
-            await _context.Store.PutTextAsync(ArtifactKeys.Log(trainingId, "pipeline.log"), log.ToString(), cancellationToken).ConfigureAwait(false);
+            var historyPath = await FinishAsync(trainingId, history, verdict.Decision, total.Elapsed, log, cancellationToken).ConfigureAwait(false);
             return new PipelineSummary(trainingId, verdict.Decision, verdict.Reason, metrics, modelSummary,
                 new ArtifactSummary(resultsRef.Location, null, qualityRef.Location, historyPath) { Assignments = summaryArtifacts.Assignments, Embedding = summaryArtifacts.Embedding },
                 1, Math.Round(total.Elapsed.TotalSeconds, 3))

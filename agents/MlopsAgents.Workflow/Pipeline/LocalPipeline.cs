@@ -225,11 +225,7 @@ public sealed partial class LocalPipeline
         {
             ExtraSections = [.. SearchSection(search), .. insights.HistorySections],
         });
-        var historyPath = Path.Combine(_context.Home.TrainingHistoryDirectory, trainingId + ".md");
-        await AtomicFile.WriteAllTextAsync(historyPath, history, cancellationToken).ConfigureAwait(false);
-        await _context.PutTextAsync(trainingId, "history", ArtifactKeys.Log(trainingId, "training_history.md"), history, cancellationToken).ConfigureAwait(false);
-        Report($"done in {total.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s: {verdict.Decision}");
-        await _context.Store.PutTextAsync(ArtifactKeys.Log(trainingId, "pipeline.log"), log.ToString(), cancellationToken).ConfigureAwait(false);
+        var historyPath = await FinishAsync(trainingId, history, verdict.Decision, total.Elapsed, log, cancellationToken).ConfigureAwait(false);
 
         return new PipelineSummary(
             trainingId,
@@ -347,6 +343,20 @@ public sealed partial class LocalPipeline
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString() ?? "",
     };
+
+    /// <summary>
+    /// Every run ends the same way: the history goes to MLOPS_HOME/training_history and the store, and the progress log
+    /// to logs/{training_id}/pipeline.log. Returns the history's path.
+    /// </summary>
+    private async Task<string> FinishAsync(string trainingId, string history, string decision, TimeSpan elapsed, RunLog log, CancellationToken cancellationToken)
+    {
+        var historyPath = Path.Combine(_context.Home.TrainingHistoryDirectory, trainingId + ".md");
+        await AtomicFile.WriteAllTextAsync(historyPath, history, cancellationToken).ConfigureAwait(false);
+        await _context.PutTextAsync(trainingId, "history", ArtifactKeys.Log(trainingId, "training_history.md"), history, cancellationToken).ConfigureAwait(false);
+        log.Report($"done in {elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s: {decision}");
+        await _context.Store.PutTextAsync(ArtifactKeys.Log(trainingId, "pipeline.log"), log.ToString(), cancellationToken).ConfigureAwait(false);
+        return historyPath;
+    }
 
     /// <summary>The primary metric and the threshold the Judge applies, checked before any work starts.</summary>
     private static (string Metric, double Threshold) MetricAndThreshold(TrainingRequest request)

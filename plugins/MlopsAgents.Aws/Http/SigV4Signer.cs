@@ -31,8 +31,8 @@ public static class SigV4Signer
         ArgumentNullException.ThrowIfNull(credentials);
         var (canonical, signedHeaders) = CanonicalRequest(request, doubleEncodePath: true);
         var result = AWS4Signer.ComputeSignature(credentials, region, signedAtUtc, service, signedHeaders, canonical);
-        var authorization = $"{AWS4Signer.AWS4AlgorithmTag} {result.ForAuthorizationHeader}";
-        return new SigV4Signature(authorization, canonical, signedHeaders, result.Signature);
+        // ForAuthorizationHeader is the whole header value: "AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...".
+        return new SigV4Signature(result.ForAuthorizationHeader, canonical, signedHeaders, result.Signature);
     }
 
     /// <summary>The canonical request and the signed-header list, as the SigV4 documentation defines them.</summary>

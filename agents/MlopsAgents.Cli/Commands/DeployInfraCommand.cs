@@ -21,12 +21,13 @@ internal static class DeployInfraCommand
         var publicSubnets = new Option<string?>("--public-subnets") { Description = "Comma-separated subnet ids (2+ zones) for the load balancer." };
         var serviceSubnets = new Option<string?>("--service-subnets") { Description = "Comma-separated subnet ids for the tasks." };
         var certificate = new Option<string?>("--certificate-arn") { Description = "ACM certificate for HTTPS; without it the ALB serves HTTP (tests only)." };
+        var publicIp = new Option<bool>("--assign-public-ip") { Description = "Give tasks a public IP (needed when the service subnets are public, as in a default VPC)." };
         var alarmEmail = new Option<string?>("--alarm-email") { Description = "E-mail subscribed to the alarm topic." };
         var bedrockModel = new Option<string?>("--bedrock-model-id") { Description = "Bedrock model the agents may invoke." };
         var repoRoot = new Option<string?>("--repo-root") { Description = "Repository root holding infra/; default the current directory." };
         var command = new Command("deploy-infra", "Plan (--dry-run) or print the AWS CLI script that deploys the CloudFormation stacks in infra/cloudformation.")
         {
-            dryRun, environment, region, image, vpc, publicSubnets, serviceSubnets, certificate, alarmEmail, bedrockModel, repoRoot,
+            dryRun, environment, region, image, vpc, publicSubnets, serviceSubnets, certificate, publicIp, alarmEmail, bedrockModel, repoRoot,
         };
         command.SetAction(parse =>
         {
@@ -45,6 +46,7 @@ internal static class DeployInfraCommand
                 PublicSubnetIds = Split(parse.GetValue(publicSubnets)),
                 ServiceSubnetIds = Split(parse.GetValue(serviceSubnets)),
                 CertificateArn = parse.GetValue(certificate),
+                AssignPublicIp = parse.GetValue(publicIp),
                 AlarmEmail = parse.GetValue(alarmEmail),
                 BedrockModelId = parse.GetValue(bedrockModel),
             };

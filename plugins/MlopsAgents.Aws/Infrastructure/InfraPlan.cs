@@ -15,6 +15,10 @@ public sealed record InfraSettings
     public IReadOnlyList<string> PublicSubnetIds { get; init; } = [];
     public IReadOnlyList<string> ServiceSubnetIds { get; init; } = [];
     public string? CertificateArn { get; init; }
+
+    /// <summary>Tasks in public subnets (a default VPC) need a public IP to pull their image; private subnets with NAT do not.</summary>
+    public bool AssignPublicIp { get; init; }
+
     public string? AlarmEmail { get; init; }
     public string? BedrockModelId { get; init; }
 }
@@ -103,6 +107,7 @@ public sealed partial class InfraPlan
                 ("VpcId", settings.VpcId),
                 ("PublicSubnetIds", settings.PublicSubnetIds.Count == 0 ? null : string.Join(',', settings.PublicSubnetIds)),
                 ("ServiceSubnetIds", settings.ServiceSubnetIds.Count == 0 ? null : string.Join(',', settings.ServiceSubnetIds)),
+                ("AssignPublicIp", settings.AssignPublicIp ? "ENABLED" : null),
                 ("CertificateArn", settings.CertificateArn)),
         };
         return new InfraPlan(settings, stacks, problems);

@@ -230,6 +230,21 @@ public sealed partial class SageMakerClient(AwsJsonClient client)
         return Required(response, "EndpointArn", "CreateEndpoint");
     }
 
+    /// <summary>DescribeEndpoint's status, or null when the endpoint does not exist (SageMaker answers "Could not find endpoint" as a ValidationException).</summary>
+    public async Task<string?> DescribeEndpointStatusAsync(string endpointName, CancellationToken cancellationToken = default)
+    {
+        ValidateName("EndpointName", endpointName);
+        try
+        {
+            var response = await client.InvokeAsync(Service, "DescribeEndpoint", new JsonObject { ["EndpointName"] = endpointName }, cancellationToken).ConfigureAwait(false);
+            return Required(response, "EndpointStatus", "DescribeEndpoint");
+        }
+        catch (AwsServiceException e) when (e.Kind == AwsErrorKind.NotFound || (e.Kind == AwsErrorKind.Validation && e.AwsMessage?.Contains("Could not find", StringComparison.OrdinalIgnoreCase) == true))
+        {
+            return null;
+        }
+    }
+
     /// <summary>UpdateEndpoint to a new config through a blue/green deployment with traffic shifting and alarm rollback.</summary>
     public async Task<string> UpdateEndpointAsync(string endpointName, string configName, DeploymentGuardrails guardrails, CancellationToken cancellationToken = default)
     {

@@ -109,7 +109,7 @@ public static partial class ChangeRules
             var name = hp.Groups[1].Value.ToLowerInvariant();
             var raw = hp.Groups[2].Value;
             patch["hyperparameters." + name] = raw.Contains('.', StringComparison.Ordinal)
-                ? double.Parse(raw, CultureInfo.InvariantCulture)
+                ? (object)double.Parse(raw, CultureInfo.InvariantCulture)
                 : long.Parse(raw, CultureInfo.InvariantCulture);
         }
 

@@ -156,6 +156,11 @@ public sealed class ConversationAgent(AgentContext context)
             patched = RequestYamlPatch.Apply(requestYaml, patch, context.ParseOptions);
             if (patched.Succeeded)
             {
+                foreach (var assumption in patched.Assumptions)
+                {
+                    sb.AppendLine("Assumption: " + assumption + ".");
+                }
+
                 sb.Append("The changed request passes the validator. It runs after the workflow's permission check: comment `/retrain` (or `/approve`) to run it.");
             }
             else

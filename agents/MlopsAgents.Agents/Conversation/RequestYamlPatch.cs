@@ -9,6 +9,9 @@ namespace MlopsAgents.Agents.Conversation;
 /// <summary>The outcome of patching a request: the patched YAML and validated request, or every problem.</summary>
 public sealed record RequestPatchResult(string? Yaml, TrainingRequest? Request, IReadOnlyList<string> Errors)
 {
+    /// <summary>What the patch filled in that the comment did not say (e.g. the optimizer's search space for a new hpo block).</summary>
+    public IReadOnlyList<string> Assumptions { get; init; } = [];
+
     public bool Succeeded => Request is not null && Errors.Count == 0;
 }
 
@@ -75,6 +78,35 @@ public static class RequestYamlPatch
             node.Children[new YamlScalarNode(parts[^1])] = Scalar(value);
         }
 
+        // An hpo block needs a search space; a comment such as "use bayesian search" names none, so the optimizer's rule supplies it.
+        var assumptions = new List<string>();
+        if (patch.Keys.Any(k => k.StartsWith("hpo.", StringComparison.Ordinal))
+            && root.Children.TryGetValue(new YamlScalarNode("hpo"), out var hpoNode) && hpoNode is YamlMappingNode hpo
+            && !hpo.Children.ContainsKey(new YamlScalarNode("search_space"))
+            && root.Children.TryGetValue(new YamlScalarNode("algorithm"), out var algorithmNode) && algorithmNode is YamlScalarNode { Value: { } algorithm }
+            && WorkflowOptimizer.SearchSpaceFor(algorithm) is { } space)
+        {
+            var spaceNode = new YamlMappingNode();
+            foreach (var (name, dimension) in space.OrderBy(d => d.Key, StringComparer.Ordinal))
+            {
+                var dim = new YamlMappingNode { { "type", dimension.Type } };
+                if (dimension.Low is { } low)
+                {
+                    dim.Add("low", low.ToString(CultureInfo.InvariantCulture));
+                }
+
+                if (dimension.High is { } high)
+                {
+                    dim.Add("high", high.ToString(CultureInfo.InvariantCulture));
+                }
+
+                spaceNode.Add(name, dim);
+            }
+
+            hpo.Children[new YamlScalarNode("search_space")] = spaceNode;
+            assumptions.Add($"hpo.search_space: the optimizer's default space for {algorithm} ({string.Join(", ", space.Keys.Order(StringComparer.Ordinal))})");
+        }
+
         var sb = new StringBuilder();
         using (var writer = new StringWriter(sb, CultureInfo.InvariantCulture))
         {
@@ -84,8 +116,8 @@ public static class RequestYamlPatch
         var yaml = sb.ToString().Replace("\n...", "", StringComparison.Ordinal).Trim() + "\n";
         var parsed = TrainingRequestParser.Parse(yaml, options);
         return parsed.IsValid
-            ? new RequestPatchResult(yaml, parsed.Request, [])
-            : new RequestPatchResult(yaml, null, [.. parsed.Errors.Select(e => e.ToString())]);
+            ? new RequestPatchResult(yaml, parsed.Request, []) { Assumptions = assumptions }
+            : new RequestPatchResult(yaml, null, [.. parsed.Errors.Select(e => e.ToString())]) { Assumptions = assumptions };
     }
 
     private static YamlNode Scalar(object? value) => value switch

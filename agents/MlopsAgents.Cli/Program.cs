@@ -9,5 +9,6 @@ var root = new RootCommand("mlops: issue-driven MLOps on the embedded default (s
     ServeCommand.Create(),
     RollbackCommand.Create(),
     ValidateCommand.Create(),
+    EvalCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

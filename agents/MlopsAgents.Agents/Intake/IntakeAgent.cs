@@ -7,7 +7,9 @@ using MlopsAgents.Agents.Providers;
 using MlopsAgents.Agents.Tools;
 using MlopsAgents.Plugins.Requests;
 using MlopsAgents.Plugins.Training;
+using MlopsAgents.Plugins.Training.Reinforcement;
 using MlopsAgents.Plugins.Training.Search;
+using MlopsAgents.Plugins.Training.Unsupervised;
 
 namespace MlopsAgents.Agents.Intake;
 
@@ -101,7 +103,9 @@ public sealed partial class IntakeAgent(AgentContext context)
         sb.AppendLine("- target: the column to predict");
         sb.AppendLine("- learning_type: " + L(LearningTypes.All));
         sb.AppendLine("- task_type (required): " + L(TaskTypes.ByLearningType.SelectMany(kv => kv.Value)));
-        sb.AppendLine("- algorithm (required): " + string.Join("; ", AlgorithmCatalog.All.Select(a => $"{a.Name} ({string.Join("/", a.Tasks)})")));
+        sb.AppendLine("- algorithm (required): " + string.Join("; ", AlgorithmCatalog.All.Concat(UnsupervisedAlgorithms.Specs).Select(a => $"{a.Name} ({string.Join("/", a.Tasks)})"))
+                      + $"; {ReinforcementAlgorithms.Ppo} | {ReinforcementAlgorithms.Dqn} | {ReinforcementAlgorithms.A3c} (control)");
+        sb.AppendLine("- environment (reinforcement only, instead of a dataset): " + L(ReinforcementAlgorithms.Environments));
         sb.AppendLine("- primary_metric: classification " + L(Metrics.Classification) + "; regression " + L(Metrics.Regression));
         sb.AppendLine("- evaluation_threshold: a number, the Judge's bar for primary_metric (e.g. 0.85)");
         sb.AppendLine("- deployment_strategy: " + L(DeploymentStrategies.All));

@@ -28,14 +28,14 @@ public sealed class ChatClientFactory
     /// <summary>The Bedrock OpenAI-compatible Chat Completions endpoint of a region.</summary>
     public static Uri BedrockOpenAIEndpoint(string region) => new($"https://bedrock-runtime.{region}.amazonaws.com/openai/v1");
 
-    /// <summary>The wrapped client, or null for provider none. Throws <see cref="ArgumentException"/> listing every option problem.</summary>
+    /// <summary>The wrapped client, or null for provider none. Throws <see cref="LlmProviderConfigurationException"/> listing every option problem.</summary>
     public IChatClient? Create(LlmProviderOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         var errors = options.Validate();
         if (errors.Count > 0)
         {
-            throw new ArgumentException("invalid LLM provider options:\n  - " + string.Join("\n  - ", errors), nameof(options));
+            throw new LlmProviderConfigurationException("invalid LLM provider options:\n  - " + string.Join("\n  - ", errors));
         }
 
         var provider = CreateProvider(options);
@@ -57,16 +57,15 @@ public sealed class ChatClientFactory
                 var token = _environment(LlmProviders.BedrockTokenVariable);
                 if (string.IsNullOrEmpty(token))
                 {
-                    throw new ArgumentException($"provider bedrock with api openai needs a Bedrock API key in {LlmProviders.BedrockTokenVariable}; it is not set. Use api converse for SigV4 credentials instead.", nameof(options));
+                    throw new LlmProviderConfigurationException($"provider bedrock with api openai needs a Bedrock API key in {LlmProviders.BedrockTokenVariable}; it is not set. Use api converse for SigV4 credentials instead.");
                 }
 
                 return OpenAI(BedrockOpenAIEndpoint(options.Region!), token, options.Model!);
             case LlmProviders.Bedrock:
-                return _converse?.Invoke(options) ?? throw new ArgumentException(
-                    "provider bedrock with api converse needs the Converse client from the AWS integration (MlopsAgents.Aws), and none is registered in this build; use api openai with AWS_BEARER_TOKEN_BEDROCK, or a build that registers it.",
-                    nameof(options));
+                return _converse?.Invoke(options) ?? throw new LlmProviderConfigurationException(
+                    "provider bedrock with api converse needs the Converse client from the AWS integration (MlopsAgents.Aws), and none is registered in this build; use api openai with AWS_BEARER_TOKEN_BEDROCK, or a build that registers it.");
             default:
-                throw new ArgumentException($"Provider: '{options.Provider}' is not a provider; allowed: {string.Join(", ", LlmProviders.All)}", nameof(options));
+                throw new LlmProviderConfigurationException($"Provider: '{options.Provider}' is not a provider; allowed: {string.Join(", ", LlmProviders.All)}");
         }
     }
 

@@ -22,3 +22,6 @@ public sealed class LlmBudgetExceededException(string message) : LlmUnavailableE
 
 /// <summary>One model call took longer than the configured timeout.</summary>
 public sealed class LlmTimeoutException(string message) : LlmUnavailableException(message);
+
+/// <summary>The provider options are invalid or incomplete; the message lists every problem with the field, value and what is allowed.</summary>
+public sealed class LlmProviderConfigurationException(string message) : Exception(message);

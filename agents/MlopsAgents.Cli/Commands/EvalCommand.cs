@@ -80,7 +80,7 @@ internal static class EvalCommand
                     transcripts = TranscriptSet.Load(replayDir);
                 }
             }
-            catch (Exception ex) when (ex is ArgumentException or IOException or InvalidDataException)
+            catch (Exception ex) when (ex is LlmProviderConfigurationException or IOException or InvalidDataException)
             {
                 return CliEnvironment.Fail(CliEnvironment.InvalidInput, ex.Message);
             }

@@ -138,7 +138,7 @@ public sealed class ProviderTests
     {
         var factory = new ChatClientFactory(environment: _ => null);
 
-        var ex = Assert.Throws<ArgumentException>(() => factory.Create(new LlmProviderOptions { Provider = LlmProviders.Bedrock, Region = "us-east-1", Model = "openai.gpt-oss-20b-1:0" }));
+        var ex = Assert.Throws<LlmProviderConfigurationException>(() => factory.Create(new LlmProviderOptions { Provider = LlmProviders.Bedrock, Region = "us-east-1", Model = "openai.gpt-oss-20b-1:0" }));
 
         Assert.Contains("AWS_BEARER_TOKEN_BEDROCK", ex.Message, StringComparison.Ordinal);
     }
@@ -146,7 +146,7 @@ public sealed class ProviderTests
     [Fact]
     public void Create_BedrockConverseWithoutRegisteredClient_SaysNoneIsRegistered()
     {
-        var ex = Assert.Throws<ArgumentException>(() => new ChatClientFactory().Create(
+        var ex = Assert.Throws<LlmProviderConfigurationException>(() => new ChatClientFactory().Create(
             new LlmProviderOptions { Provider = LlmProviders.Bedrock, BedrockApi = LlmProviders.BedrockConverse, Region = "us-east-1", Model = "anthropic.claude" }));
 
         Assert.Contains("none is registered", ex.Message, StringComparison.Ordinal);

@@ -1,4 +1,6 @@
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using MlopsAgents.Agents.Prompts;
 using MlopsAgents.Agents.Providers;
 using MlopsAgents.Agents.Tools;
@@ -12,8 +14,9 @@ namespace MlopsAgents.Agents;
 /// </summary>
 public sealed class AgentContext
 {
-    public AgentContext(IChatClient? provider, IAgentToolSource tools, PromptCatalog prompts, LlmProviderOptions options, RequestParseOptions parseOptions)
+    public AgentContext(IChatClient? provider, IAgentToolSource tools, PromptCatalog prompts, LlmProviderOptions options, RequestParseOptions parseOptions, ILogger? logger = null)
     {
+        Logger = logger ?? NullLogger.Instance;
         ArgumentNullException.ThrowIfNull(options);
         Provider = provider;
         Tools = tools ?? throw new ArgumentNullException(nameof(tools));
@@ -29,6 +32,25 @@ public sealed class AgentContext
     public LlmProviderOptions Options { get; }
     public RequestParseOptions ParseOptions { get; }
     public TokenBudget Budget { get; }
+    public ILogger Logger { get; }
+
+    /// <summary>Logs how an agent run ended: refused tool calls, a fallback, and the totals.</summary>
+    public void LogOutcome(string agent, bool usedModel, IReadOnlyList<ToolCallRecord> calls, string? fallback)
+    {
+        foreach (var refused in calls.Where(c => c.Refused))
+        {
+            AgentLog.ToolRefused(Logger, agent, refused.Name);
+        }
+
+        if (fallback is not null)
+        {
+            AgentLog.FellBack(Logger, agent, fallback);
+        }
+
+        AgentLog.Finished(Logger, agent, usedModel, calls.Count, Budget.TotalTokens);
+    }
+
+    internal void LogModelText(string agent, string text) => AgentLog.ModelText(Logger, agent, text);
 
     /// <summary>The sentence a reply carries when it was made without a model.</summary>
     public string NoModelNote => Provider is null

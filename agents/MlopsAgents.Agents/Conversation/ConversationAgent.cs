@@ -49,6 +49,13 @@ public sealed class ConversationAgent(AgentContext context)
     /// <param name="contextText">The latest results or status, for answering questions; data, not instructions.</param>
     public async Task<ConversationResult> RunAsync(string comment, string? requestYaml, string? contextText, CancellationToken cancellationToken)
     {
+        var result = await RunCoreAsync(comment, requestYaml, contextText, cancellationToken).ConfigureAwait(false);
+        context.LogOutcome(Name, result.UsedModel, result.ToolCalls, result.FallbackReason);
+        return result;
+    }
+
+    private async Task<ConversationResult> RunCoreAsync(string comment, string? requestYaml, string? contextText, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(comment);
         var parsed = CommentCommandParser.Parse(comment);
         if (parsed.IsCommand)
@@ -80,6 +87,7 @@ public sealed class ConversationAgent(AgentContext context)
                 new(ChatRole.User, Untrusted.Wrap("comment", comment)),
             };
             var response = await kernel.AskAsync(messages, cancellationToken).ConfigureAwait(false);
+            context.LogModelText(Name, response.Text);
             return FromModel(response.Text, requestYaml, kernel.Log.Records)
                 ?? Deterministic(comment, requestYaml, "The model's reply was not the JSON asked for, so the deterministic rules read this comment.", "the model's reply was not valid JSON") with { ToolCalls = kernel.Log.Records };
         }

@@ -26,6 +26,13 @@ public sealed class ExplainerAgent(AgentContext context)
 
     public async Task<ExplainerResult> RunAsync(string resultsJson, string audience, CancellationToken cancellationToken)
     {
+        var result = await RunCoreAsync(resultsJson, audience, cancellationToken).ConfigureAwait(false);
+        context.LogOutcome(Name, result.UsedModel, result.ToolCalls, result.FallbackReason);
+        return result;
+    }
+
+    private async Task<ExplainerResult> RunCoreAsync(string resultsJson, string audience, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(resultsJson);
         JsonObject results;
         try
@@ -59,6 +66,7 @@ public sealed class ExplainerAgent(AgentContext context)
             };
             var response = await kernel.AskAsync(messages, cancellationToken).ConfigureAwait(false);
             var text = response.Text.Trim();
+            context.LogModelText(Name, text);
             if (text.Length == 0)
             {
                 return new ExplainerResult(template, narrative, false, "the model returned no text; the template is used", [], kernel.Log.Records);

@@ -25,6 +25,13 @@ public sealed partial class IntakeAgent(AgentContext context)
 
     public async Task<IntakeResult> RunAsync(string issueBody, CancellationToken cancellationToken)
     {
+        var result = await RunCoreAsync(issueBody, cancellationToken).ConfigureAwait(false);
+        context.LogOutcome(Name, result.UsedModel, result.ToolCalls, result.FallbackReason);
+        return result;
+    }
+
+    private async Task<IntakeResult> RunCoreAsync(string issueBody, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(issueBody);
         var parsed = TrainingRequestParser.Parse(issueBody, context.ParseOptions);
         if (parsed.IsValid)
@@ -63,6 +70,7 @@ public sealed partial class IntakeAgent(AgentContext context)
         {
             var response = await kernel.AskAsync(messages, cancellationToken).ConfigureAwait(false);
             var reply = response.Text;
+            context.LogModelText(Name, reply);
             var json = Untrusted.ParseJsonObject(reply, out var jsonError);
             var yaml = json is null ? null : Untrusted.String(json, "request_yaml");
             var missing = json?["missing"] is JsonArray m ? m.Select(x => x?.ToString() ?? "").Where(x => x.Length > 0).ToList() : [];
@@ -86,6 +94,7 @@ public sealed partial class IntakeAgent(AgentContext context)
                 }
             }
 
+            AgentLog.Repair(context.Logger, attempt + 1, problems.Count);
             messages.Add(new ChatMessage(ChatRole.Assistant, reply));
             messages.Add(new ChatMessage(ChatRole.User,
                 "The validator rejected that reply. Fix exactly these problems and answer again with the same JSON object:\n- " + string.Join("\n- ", problems)));

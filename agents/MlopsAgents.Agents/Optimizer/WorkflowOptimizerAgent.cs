@@ -35,6 +35,13 @@ public sealed class WorkflowOptimizerAgent(AgentContext context)
 
     public async Task<OptimizerResult> RunAsync(string requestBody, CancellationToken cancellationToken)
     {
+        var result = await RunCoreAsync(requestBody, cancellationToken).ConfigureAwait(false);
+        context.LogOutcome(Name, result.UsedModel, result.ToolCalls, result.FallbackReason);
+        return result;
+    }
+
+    private async Task<OptimizerResult> RunCoreAsync(string requestBody, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(requestBody);
         var outcome = await ToolResults.CallAsync(context.Tools, ProposalTool, new Dictionary<string, object?> { ["request"] = requestBody }, cancellationToken).ConfigureAwait(false);
         if (outcome.Json is null)
@@ -62,6 +69,7 @@ public sealed class WorkflowOptimizerAgent(AgentContext context)
                 new(ChatRole.User, Untrusted.Wrap("request", requestBody)),
             };
             var response = await kernel.AskAsync(messages, cancellationToken).ConfigureAwait(false);
+            context.LogModelText(Name, response.Text);
             var json = Untrusted.ParseJsonObject(response.Text, out var jsonError);
             if (json is null)
             {

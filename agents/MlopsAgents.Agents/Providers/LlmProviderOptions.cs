@@ -69,6 +69,26 @@ public sealed record LlmProviderOptions
 
     public bool IsEnabled => Provider != LlmProviders.None;
 
+    /// <summary>
+    /// Reads the options from MLOPS_LLM_PROVIDER, MLOPS_LLM_MODEL, MLOPS_LLM_BASE_URL, MLOPS_LLM_API_KEY, MLOPS_LLM_REGION
+    /// (or AWS_REGION) and MLOPS_LLM_BEDROCK_API; unset variables keep the defaults (provider none).
+    /// </summary>
+    public static LlmProviderOptions FromEnvironment(Func<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        string? Get(string name) => environment(name) is { Length: > 0 } v ? v : null;
+        var defaults = new LlmProviderOptions();
+        return new LlmProviderOptions
+        {
+            Provider = Get("MLOPS_LLM_PROVIDER") ?? defaults.Provider,
+            Model = Get("MLOPS_LLM_MODEL"),
+            BaseUrl = Get("MLOPS_LLM_BASE_URL"),
+            ApiKey = Get("MLOPS_LLM_API_KEY"),
+            Region = Get("MLOPS_LLM_REGION") ?? Get("AWS_REGION"),
+            BedrockApi = Get("MLOPS_LLM_BEDROCK_API") ?? defaults.BedrockApi,
+        };
+    }
+
     /// <summary>Every problem with these options, each naming the field, the value and what is allowed; empty when valid.</summary>
     public IReadOnlyList<string> Validate()
     {

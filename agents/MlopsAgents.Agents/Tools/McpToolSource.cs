@@ -15,6 +15,15 @@ public sealed class McpToolSource : IAgentToolSource, IAsyncDisposable
         _ownsClient = ownsClient;
     }
 
+    /// <summary>
+    /// The protocol revision the agents request. Pinned because the SDK's default probes with server/discover for
+    /// 5 s and then falls back to initialize; a server still starting (dotnet on a busy machine) answers the late
+    /// probe, switches to 2026-07-28 and then rejects the initialize, so the connection fails now and then.
+    /// </summary>
+    public const string ProtocolVersion = "2025-11-25";
+
+    private static McpClientOptions ClientOptions => new() { ProtocolVersion = ProtocolVersion };
+
     /// <summary>Starts <paramref name="command"/> (e.g. the mlops-mcp binary) and talks MCP over its stdin/stdout.</summary>
     public static async Task<McpToolSource> ConnectStdioAsync(string command, IReadOnlyList<string> arguments, IDictionary<string, string?>? environment, CancellationToken cancellationToken)
     {
@@ -25,7 +34,7 @@ public sealed class McpToolSource : IAgentToolSource, IAsyncDisposable
             Arguments = [.. arguments],
             EnvironmentVariables = environment,
         });
-        return new McpToolSource(await McpClient.CreateAsync(transport, cancellationToken: cancellationToken).ConfigureAwait(false), ownsClient: true);
+        return new McpToolSource(await McpClient.CreateAsync(transport, ClientOptions, cancellationToken: cancellationToken).ConfigureAwait(false), ownsClient: true);
     }
 
     /// <summary>Connects to a running server's Streamable HTTP endpoint (…/mcp) with its bearer token.</summary>
@@ -37,7 +46,7 @@ public sealed class McpToolSource : IAgentToolSource, IAsyncDisposable
             TransportMode = HttpTransportMode.StreamableHttp,
             AdditionalHeaders = bearerToken is null ? null : new Dictionary<string, string> { ["Authorization"] = "Bearer " + bearerToken },
         });
-        return new McpToolSource(await McpClient.CreateAsync(transport, cancellationToken: cancellationToken).ConfigureAwait(false), ownsClient: true);
+        return new McpToolSource(await McpClient.CreateAsync(transport, ClientOptions, cancellationToken: cancellationToken).ConfigureAwait(false), ownsClient: true);
     }
 
     public async Task<IReadOnlyList<AIFunction>> ListToolsAsync(CancellationToken cancellationToken)

@@ -88,7 +88,7 @@ public sealed class ConversationAgent(AgentContext context)
             };
             var response = await kernel.AskAsync(messages, cancellationToken).ConfigureAwait(false);
             context.LogModelText(Name, response.Text);
-            return FromModel(response.Text, requestYaml, kernel.Log.Records)
+            return FromModel(response.Text, requestYaml, contextText, kernel.Log.Records)
                 ?? Deterministic(comment, requestYaml, "The model's reply was not the JSON asked for, so the deterministic rules read this comment.", "the model's reply was not valid JSON") with { ToolCalls = kernel.Log.Records };
         }
         catch (LlmUnavailableException ex)
@@ -99,7 +99,7 @@ public sealed class ConversationAgent(AgentContext context)
 
     private static readonly IReadOnlyDictionary<string, object?> Empty = new Dictionary<string, object?>();
 
-    private ConversationResult? FromModel(string reply, string? requestYaml, IReadOnlyList<ToolCallRecord> calls)
+    private ConversationResult? FromModel(string reply, string? requestYaml, string? contextText, IReadOnlyList<ToolCallRecord> calls)
     {
         var json = Untrusted.ParseJsonObject(reply, out _);
         if (json is null || !Enum.TryParse<CommentIntent>(Untrusted.String(json, "intent"), ignoreCase: true, out var intent) || !Enum.IsDefined(intent))
@@ -120,6 +120,14 @@ public sealed class ConversationAgent(AgentContext context)
                 var patch = json["patch"] is JsonObject p ? p.ToDictionary(kv => kv.Key, kv => Value(kv.Value), StringComparer.Ordinal) : [];
                 return FromChange(patch, requestYaml, text, usedModel: true, null, calls);
             default:
+                // An answer may only quote numbers the request or the context holds, as the Explainer's may.
+                var facts = new JsonObject { ["request"] = requestYaml ?? "", ["context"] = contextText ?? "" };
+                if (text.Length > 0 && Explainer.NumberFaithfulness.Check(text, facts) is { IsFaithful: false } report)
+                {
+                    return new ConversationResult(intent, $"I could not answer with numbers I can verify ({string.Join(", ", report.Unmatched)} appear in no result). `/status` shows the workflow's state and the results comment lists the metrics.",
+                        null, Empty, null, false, "the model's answer quoted numbers not in the context", calls);
+                }
+
                 return new ConversationResult(intent, text.Length > 0 ? text : Commands(), null, Empty, null, true, null, calls);
         }
     }

@@ -62,14 +62,24 @@ public sealed class ExplainerAgent(AgentContext context)
                     ["results"] = Compact(results),
                     ["audience"] = string.IsNullOrWhiteSpace(audience) ? "ML engineers" : audience,
                 })),
-                new(ChatRole.User, "Write the results comment now, as Markdown only."),
+                new(ChatRole.User, "Write the results comment and the narrative now, as the JSON object asked for."),
             };
             var response = await kernel.AskAsync(messages, cancellationToken).ConfigureAwait(false);
-            var text = response.Text.Trim();
-            context.LogModelText(Name, text);
+            var reply = response.Text.Trim();
+            context.LogModelText(Name, reply);
+
+            // The JSON form carries the narrative too; a model that answers with plain Markdown still gets its comment checked.
+            var json = Untrusted.ParseJsonObject(reply, out _);
+            var text = (json is null ? reply : Untrusted.String(json, "comment") ?? "").Trim();
+            var modelNarrative = json is null ? null : Untrusted.String(json, "narrative")?.Trim();
+            if (modelNarrative is { Length: > 0 } && NumberFaithfulness.Check(modelNarrative, results).IsFaithful)
+            {
+                narrative = modelNarrative;
+            }
+
             if (text.Length == 0)
             {
-                return new ExplainerResult(template, narrative, false, "the model returned no text; the template is used", [], kernel.Log.Records);
+                return new ExplainerResult(template, narrative, false, "the model returned no comment; the template is used", [], kernel.Log.Records);
             }
 
             var report = NumberFaithfulness.Check(text, results);

@@ -91,6 +91,30 @@ public sealed class ConversationAgentTests
     }
 
     [Fact]
+    public async Task RunAsync_ModelAnswerWithNumbersFromTheContext_Kept()
+    {
+        var fake = new FakeChatClient().Reply("""{"intent": "question", "reply": "Recall is 0.9286 for v1.2.0."}""");
+
+        var result = await new ConversationAgent(Support.Agents.Context(fake)).RunAsync("what is recall?", null, "model 1.2.0: recall 0.92857", default);
+
+        Assert.Equal("Recall is 0.9286 for v1.2.0.", result.Reply);
+        Assert.True(result.UsedModel);
+    }
+
+    [Fact]
+    public async Task RunAsync_ModelAnswerWithInventedNumber_Replaced()
+    {
+        var fake = new FakeChatClient().Reply("""{"intent": "question", "reply": "Recall dropped by 6.5 points."}""");
+
+        var result = await new ConversationAgent(Support.Agents.Context(fake)).RunAsync("why did recall drop?", null, "model 1.2.0: recall 0.92857", default);
+
+        Assert.Equal(CommentIntent.Question, result.Intent);
+        Assert.Contains("6.5", result.Reply, StringComparison.Ordinal);
+        Assert.StartsWith("I could not answer with numbers I can verify", result.Reply, StringComparison.Ordinal);
+        Assert.False(result.UsedModel);
+    }
+
+    [Fact]
     public async Task RunAsync_ModelReplyNotJson_FallsBackToTheRules()
     {
         var fake = new FakeChatClient().Reply("Sure, I will switch to random forest!");

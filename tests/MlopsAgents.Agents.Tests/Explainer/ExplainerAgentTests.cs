@@ -22,6 +22,31 @@ public sealed class ExplainerAgentTests
     }
 
     [Fact]
+    public async Task RunAsync_JsonWithNarrative_UsesBothWhenFaithful()
+    {
+        var fake = new FakeChatClient().Reply("""
+            {"comment": "Passed: F1 0.9398 against 0.85.", "narrative": "The xgboost model reached an F1 of 0.94 on 113 test rows."}
+            """);
+
+        var result = await new ExplainerAgent(Support.Agents.Context(fake)).RunAsync(Results, "ML engineers", default);
+
+        Assert.True(result.UsedModel);
+        Assert.Equal("Passed: F1 0.9398 against 0.85.", result.Comment);
+        Assert.Equal("The xgboost model reached an F1 of 0.94 on 113 test rows.", result.Narrative);
+    }
+
+    [Fact]
+    public async Task RunAsync_NarrativeWithInventedNumber_KeepsTheTemplateNarrative()
+    {
+        var fake = new FakeChatClient().Reply("""{"comment": "Passed: F1 0.9398.", "narrative": "F1 improved by 7 points."}""");
+
+        var result = await new ExplainerAgent(Support.Agents.Context(fake)).RunAsync(Results, "ML engineers", default);
+
+        Assert.True(result.UsedModel);
+        Assert.StartsWith("Run train-20261124-032415-8ec941 trained xgboost", result.Narrative, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RunAsync_ModelInventsANumber_FallsBackToTheTemplate()
     {
         var fake = new FakeChatClient().Reply("F1 rose to 0.9611 and recall to 88.8%.");

@@ -48,7 +48,7 @@ public sealed class IssueWorkflowTests : IAsyncLifetime
     {
         _h.Inner.Behaviour = (step, call) => step == "judge_results"
             ? new JsonObject { ["decision"] = call == 1 ? "retrain" : "pass", ["reason"] = call == 1 ? "f1 0.7 < 0.8" : "f1 0.85" }
-            : new JsonObject { ["ok"] = true };
+            : null;
         var issue = await _local.CreateIssueAsync("Train wine", Harness.RequestBody, CancellationToken.None);
         var id = (await _h.Workflow.StartAsync(issue, Operator, Harness.RequestBody))!;
         await _h.IdleAsync(id);

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -15,8 +14,6 @@ namespace MlopsAgents.GitHub;
 /// </summary>
 public sealed partial class IssueWorkflow
 {
-    private static readonly JsonSerializerOptions RequestJson = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-
     private readonly StateMachineExecutor _executor;
     private readonly AslDefinition _definition;
     private readonly IIssueHost _host;
@@ -67,14 +64,10 @@ public sealed partial class IssueWorkflow
             return null;
         }
 
-        var input = new JsonObject
+        var input = WorkflowInput.Build(parsed.Request, body!, new JsonObject
         {
-            ["request"] = JsonSerializer.SerializeToNode(parsed.Request, RequestJson),
-            ["request_text"] = body,
-            ["config"] = new JsonObject { ["max_retry"] = parsed.Request.MaxRetry },
-            ["retry"] = new JsonObject { ["count"] = 0 },
             ["issue"] = new JsonObject { ["repository"] = issue.Repository, ["number"] = issue.Number, ["requested_by"] = author },
-        };
+        });
 
         // Linked before it starts, so its very first step already finds its issue.
         var id = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"issue-{issue.Number}-{Guid.NewGuid():N}")[..^20];

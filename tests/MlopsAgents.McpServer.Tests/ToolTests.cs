@@ -21,6 +21,8 @@ public sealed class ToolTests(McpServerFixture server) : IClassFixture<McpServer
         "preprocess_reinforcement", "train_reinforcement", "evaluate_reinforcement",
         "analyze_model_characteristics", "generate_optimization_proposal", "estimate_optimization_impact", "apply_optimization_to_config", "track_optimization_history",
         "detect_drift",
+        "optimize_workflow", "judge_results", "start_monitoring", "write_history", "rollback_deployment",
+        "notify_success", "notify_operator", "notify_failure", "request_approval", "request_operator_input",
     ];
 
     [Fact]

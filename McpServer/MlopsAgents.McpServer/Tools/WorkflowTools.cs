@@ -54,6 +54,7 @@ public sealed class WorkflowTools(MlopsContext mlops)
     [Description("Workflow step StartMonitoring: records the deployed model version (context.package) under MLOPS_HOME/monitoring/<model>.json with its training data as the drift baseline, for detect_drift and the monitor to pick up.")]
     public async Task<JsonObject> StartMonitoring(
         [Description("The execution state; needs package.name and package.version.")] JsonElement context,
+        [Description("When true, report what would be written, without writing.")] bool dry_run = false,
         CancellationToken cancellationToken = default)
     {
         var state = JsonNode.Parse(context.GetRawText());
@@ -67,6 +68,13 @@ public sealed class WorkflowTools(MlopsContext mlops)
             ["retrain_triggers"] = state["request"]?["retrain_triggers"]?.DeepClone(),
         };
         var path = Path.Combine(mlops.Home.Root, "monitoring", model + ".json");
+        if (dry_run)
+        {
+            record["dry_run"] = true;
+            record["path"] = path;
+            return record;
+        }
+
         await AtomicFile.WriteAllTextAsync(path, record.ToJsonString(ToolJson.Options), cancellationToken).ConfigureAwait(false);
         record["path"] = path;
         return record;
@@ -77,6 +85,7 @@ public sealed class WorkflowTools(MlopsContext mlops)
     public async Task<JsonObject> WriteHistory(
         [Description("The execution state.")] JsonElement context,
         [Description("The execution id, used as the file name.")] string execution_id,
+        [Description("When true, report what would be written, without writing.")] bool dry_run = false,
         CancellationToken cancellationToken = default)
     {
         if (string.IsNullOrWhiteSpace(execution_id) || execution_id.IndexOfAny(['/', '\\', '.']) >= 0)
@@ -100,14 +109,19 @@ public sealed class WorkflowTools(MlopsContext mlops)
 
         var fileName = execution_id + ".md";
         var path = Path.Combine(mlops.Home.TrainingHistoryDirectory, fileName);
-        await AtomicFile.WriteAllTextAsync(path, text.ToString(), cancellationToken).ConfigureAwait(false);
-        return new JsonObject { ["file_name"] = fileName, ["path"] = path, ["content"] = text.ToString() };
+        if (!dry_run)
+        {
+            await AtomicFile.WriteAllTextAsync(path, text.ToString(), cancellationToken).ConfigureAwait(false);
+        }
+
+        return new JsonObject { ["file_name"] = fileName, ["path"] = path, ["content"] = text.ToString(), ["dry_run"] = dry_run };
     }
 
     [McpServerTool(Name = "rollback_deployment", ReadOnly = false, Destructive = true, Idempotent = true, OpenWorld = false, UseStructuredContent = true)]
     [Description("Workflow step RollbackModel: when this execution registered a version (context.package), makes the previous version champion and deploys it; when it registered nothing, there is nothing to undo and it says so.")]
     public JsonObject RollbackDeployment(
-        [Description("The execution state; package.name is set when this execution registered a version.")] JsonElement context) => ToolErrors.Run(() =>
+        [Description("The execution state; package.name is set when this execution registered a version.")] JsonElement context,
+        [Description("When true, report what would be rolled back, without changing anything.")] bool dry_run = false) => ToolErrors.Run(() =>
     {
         var state = JsonNode.Parse(context.GetRawText());
         if (state?["package"]?["name"]?.GetValue<string>() is not { } model)
@@ -117,6 +131,11 @@ public sealed class WorkflowTools(MlopsContext mlops)
 
         var service = new RollbackService(mlops);
         var plan = service.Plan(model, toVersion: null);
+        if (dry_run)
+        {
+            return new JsonObject { ["dry_run"] = true, ["model_name"] = model, ["from_version"] = plan.FromVersion, ["to_version"] = plan.ToVersion };
+        }
+
         var deployment = service.Execute(plan);
         return new JsonObject
         {
@@ -130,37 +149,53 @@ public sealed class WorkflowTools(MlopsContext mlops)
 
     [McpServerTool(Name = "notify_success", ReadOnly = false, Destructive = false, Idempotent = true, OpenWorld = false, UseStructuredContent = true)]
     [Description("Workflow step NotifySuccess: appends the success notice to MLOPS_HOME/notifications.jsonl.")]
-    public Task<JsonObject> NotifySuccess([Description("The execution state.")] JsonElement context, [Description("The execution id.")] string execution_id) =>
-        NotifyAsync("success", execution_id, $"Model {Field(context, "package", "name")} {Field(context, "package", "version")} is deployed.");
+    public Task<JsonObject> NotifySuccess(
+        [Description("The execution state.")] JsonElement context,
+        [Description("The execution id.")] string execution_id,
+        [Description("When true, report what would be written, without writing.")] bool dry_run = false) =>
+        NotifyAsync(dry_run, "success", execution_id, $"Model {Field(context, "package", "name")} {Field(context, "package", "version")} is deployed.");
 
     [McpServerTool(Name = "notify_operator", ReadOnly = false, Destructive = false, Idempotent = true, OpenWorld = false, UseStructuredContent = true)]
     [Description("Workflow step NotifyOperator: appends the retrain notice (the Judge's reason) to MLOPS_HOME/notifications.jsonl.")]
-    public Task<JsonObject> NotifyOperator([Description("The execution state.")] JsonElement context, [Description("The execution id.")] string execution_id) =>
-        NotifyAsync("operator", execution_id, $"The Judge asks for retraining: {Field(context, "judge", "reason")}");
+    public Task<JsonObject> NotifyOperator(
+        [Description("The execution state.")] JsonElement context,
+        [Description("The execution id.")] string execution_id,
+        [Description("When true, report what would be written, without writing.")] bool dry_run = false) =>
+        NotifyAsync(dry_run, "operator", execution_id, $"The Judge asks for retraining: {Field(context, "judge", "reason")}");
 
     [McpServerTool(Name = "notify_failure", ReadOnly = false, Destructive = false, Idempotent = true, OpenWorld = false, UseStructuredContent = true)]
     [Description("Workflow step NotifyFailure: appends the failure notice with its reason (context.error, else the Judge's) to MLOPS_HOME/notifications.jsonl.")]
-    public Task<JsonObject> NotifyFailure([Description("The execution state.")] JsonElement context, [Description("The execution id.")] string execution_id) =>
-        NotifyAsync("failure", execution_id, Field(context, "error", "Cause") is { Length: > 0 } cause ? $"{Field(context, "error", "Error")}: {cause}" : $"The Judge decided {Field(context, "judge", "decision")}: {Field(context, "judge", "reason")}");
+    public Task<JsonObject> NotifyFailure(
+        [Description("The execution state.")] JsonElement context,
+        [Description("The execution id.")] string execution_id,
+        [Description("When true, report what would be written, without writing.")] bool dry_run = false) =>
+        NotifyAsync(dry_run, "failure", execution_id, Field(context, "error", "Cause") is { Length: > 0 } cause ? $"{Field(context, "error", "Error")}: {cause}" : $"The Judge decided {Field(context, "judge", "decision")}: {Field(context, "judge", "reason")}");
 
     [McpServerTool(Name = "request_approval", ReadOnly = false, Destructive = false, Idempotent = true, OpenWorld = false, UseStructuredContent = true)]
     [Description("Workflow step WaitForOptimizationApproval: records the pending approval with its task token in MLOPS_HOME/notifications.jsonl; the run waits until `mlops approve` or `mlops reject` answers the token.")]
     public Task<JsonObject> RequestApproval(
         [Description("The execution id.")] string execution_id,
         [Description("The task token to answer.")] string task_token,
-        [Description("The waiting state's name.")] string? state = null) =>
-        NotifyAsync("approval", execution_id, $"Approval needed at {state}: mlops approve {execution_id}", task_token);
+        [Description("The waiting state's name.")] string? state = null,
+        [Description("When true, report what would be written, without writing.")] bool dry_run = false) =>
+        NotifyAsync(dry_run, "approval", execution_id, $"Approval needed at {state}: mlops approve {execution_id}", task_token);
 
     [McpServerTool(Name = "request_operator_input", ReadOnly = false, Destructive = false, Idempotent = true, OpenWorld = false, UseStructuredContent = true)]
     [Description("Workflow step WaitForOperatorInput: records the pending retrain question with its task token in MLOPS_HOME/notifications.jsonl; `mlops approve` retrains, `mlops reject` stops.")]
     public Task<JsonObject> RequestOperatorInput(
         [Description("The execution id.")] string execution_id,
         [Description("The task token to answer.")] string task_token,
-        [Description("The waiting state's name.")] string? state = null) =>
-        NotifyAsync("operator_input", execution_id, $"Retrain decision needed at {state}: mlops approve {execution_id} to retrain, mlops reject {execution_id} to stop", task_token);
+        [Description("The waiting state's name.")] string? state = null,
+        [Description("When true, report what would be written, without writing.")] bool dry_run = false) =>
+        NotifyAsync(dry_run, "operator_input", execution_id, $"Retrain decision needed at {state}: mlops approve {execution_id} to retrain, mlops reject {execution_id} to stop", task_token);
 
-    private async Task<JsonObject> NotifyAsync(string kind, string executionId, string message, string? taskToken = null)
+    private async Task<JsonObject> NotifyAsync(bool dryRun, string kind, string executionId, string message, string? taskToken = null)
     {
+        if (dryRun)
+        {
+            return new JsonObject { ["dry_run"] = true, ["kind"] = kind, ["message"] = message };
+        }
+
         var entry = new JsonObject
         {
             ["at"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),

@@ -23,6 +23,9 @@ public sealed class LocalIssueHost : IIssueHost
     private readonly string _operator;
     private readonly Lock _gate = new();
 
+    // The log is for people too: emoji and quotes stay readable instead of \u escapes.
+    private static readonly JsonSerializerOptions LogJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public LocalIssueHost(MlopsHome home, string? localOperator = null)
     {
         ArgumentNullException.ThrowIfNull(home);
@@ -121,7 +124,7 @@ public sealed class LocalIssueHost : IIssueHost
             var path = CommentLog(issue.Number);
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             var newId = id ?? (File.Exists(path) ? File.ReadLines(path).Count(l => l.Length > 0) : 0) + 1;
-            var line = new JsonObject { ["id"] = newId, ["author"] = author, ["body"] = body }.ToJsonString() + "\n";
+            var line = new JsonObject { ["id"] = newId, ["author"] = author, ["body"] = body }.ToJsonString(LogJson) + "\n";
 
             // One line per write: a reader sees whole entries, and an edit is a later entry with the same id.
             File.AppendAllText(path, line);

@@ -12,4 +12,9 @@ var root = new RootCommand("mlops: issue-driven MLOps on the embedded default (s
     DeployInfraCommand.Create(),
     EvalCommand.Create(),
 };
+foreach (var command in WorkflowCommands.Create())
+{
+    root.Subcommands.Add(command);
+}
+
 return await root.Parse(args).InvokeAsync();

@@ -43,10 +43,15 @@ public static class MlopsMcpServerSetup
             .WithTools<HyperparameterTools>()
             .WithTools<ExplainabilityTools>()
             .WithTools<AwsTools>()
+            .WithTools<WorkflowTools>()
             .WithResources<MlopsResources>()
             .WithListPromptsHandler(prompts.ListAsync)
             .WithGetPromptHandler(prompts.GetAsync)
-            .WithRequestFilters(filters => filters.AddCallToolFilter(ToolGuard.Create(options, audit)));
+            .WithRequestFilters(filters =>
+            {
+                filters.AddCallToolFilter(ToolGuard.Create(options, audit));
+                filters.AddCallToolFilter(IdempotencyFilter.Create(new IdempotencyStore(Path.Combine(context.Home.Root, "mcp-idempotency.db"))));
+            });
     }
 
     /// <summary>Builds the Streamable HTTP server at /mcp, behind a bearer-token check. Refuses to build without a token.</summary>

@@ -119,6 +119,7 @@ public sealed class AslDefinition
             Result = o["Result"]?.DeepClone(),
             Seconds = o["Seconds"]?.GetValue<double>(),
             TimeoutSeconds = o["TimeoutSeconds"]?.GetValue<double>(),
+            HeartbeatSeconds = o["HeartbeatSeconds"]?.GetValue<double>(),
             Error = o["Error"]?.GetValue<string>(),
             Cause = o["Cause"]?.GetValue<string>(),
             Choices = (o["Choices"] as JsonArray)?.Select(c => (JsonObject)c!.DeepClone()).ToList() ?? [],
@@ -171,6 +172,9 @@ public sealed record AslState
     public double? Seconds { get; init; }
 
     public double? TimeoutSeconds { get; init; }
+
+    /// <summary>For a Task: the longest gap between heartbeats (<c>SendTaskHeartbeat</c>) before it fails with States.Timeout.</summary>
+    public double? HeartbeatSeconds { get; init; }
 
     public string? Error { get; init; }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 
 namespace MlopsAgents.Workflow.StateMachine;
@@ -18,7 +19,9 @@ internal sealed record ExecutionCursor(
     string? TaskToken = null,
     JsonNode? Result = null,
     string? Error = null,
-    string? Cause = null)
+    string? Cause = null,
+    DateTimeOffset? ScheduledAt = null,
+    DateTimeOffset? Deadline = null)
 {
     public const string Entered = "Entered";
     public const string Scheduled = "Scheduled";
@@ -37,6 +40,8 @@ internal sealed record ExecutionCursor(
         ["result"] = Result?.DeepClone(),
         ["error"] = Error,
         ["cause"] = Cause,
+        ["scheduled_at"] = ScheduledAt?.ToString("O", CultureInfo.InvariantCulture),
+        ["deadline"] = Deadline?.ToString("O", CultureInfo.InvariantCulture),
     };
 
     public static ExecutionCursor FromJson(JsonNode node) => new(
@@ -50,7 +55,12 @@ internal sealed record ExecutionCursor(
         node["task_token"]?.GetValue<string>(),
         node["result"]?.DeepClone(),
         node["error"]?.GetValue<string>(),
-        node["cause"]?.GetValue<string>());
+        node["cause"]?.GetValue<string>(),
+        Time(node["scheduled_at"]),
+        Time(node["deadline"]));
+
+    private static DateTimeOffset? Time(JsonNode? node) =>
+        node?.GetValue<string>() is { } text ? DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind) : null;
 }
 
 /// <summary>One execution row as the executor reads it.</summary>

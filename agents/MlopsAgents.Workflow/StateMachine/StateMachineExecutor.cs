@@ -24,6 +24,7 @@ public sealed partial class StateMachineExecutor : IAsyncDisposable
     private readonly HashSet<string> _rerun = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CancellationTokenSource> _stops = new(StringComparer.Ordinal);
     private readonly Dictionary<string, AslDefinition> _definitions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ITimer> _timeouts = new(StringComparer.Ordinal);
 
     public StateMachineExecutor(string databasePath, ITaskInvoker invoker, StateMachineOptions? options = null, ILogger<StateMachineExecutor>? logger = null)
         : this(databasePath, invoker, options, logger, committed: null)
@@ -114,9 +115,47 @@ public sealed partial class StateMachineExecutor : IAsyncDisposable
         return CompleteToken(taskToken, output: null, error, cause ?? "");
     }
 
-    /// <summary>Queues every execution a previous process left Queued or Running; call it once at start-up.</summary>
+    /// <summary>
+    /// Keeps a <c>.waitForTaskToken</c> Task with HeartbeatSeconds alive: its deadline moves to now + HeartbeatSeconds
+    /// (never past TimeoutSeconds). False when the token is unknown or already used.
+    /// </summary>
+    public bool SendTaskHeartbeat(string taskToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(taskToken);
+        while (_store.FindPendingToken(taskToken) is { } id && _store.Load(id) is { } row)
+        {
+            if (row.Cursor is not { Phase: ExecutionCursor.Scheduled } cursor || cursor.TaskToken != taskToken)
+            {
+                return false;
+            }
+
+            var now = _options.TimeProvider.GetUtcNow();
+            var deadline = Deadline(Definition(row.DefinitionHash).States[cursor.State], cursor.ScheduledAt ?? now, now);
+            if (_store.TryCommit(id, row.Version, new ExecutionChange { Cursor = cursor with { Deadline = deadline } }))
+            {
+                if (deadline is { } d)
+                {
+                    ArmTimeout(id, taskToken, d);
+                }
+
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Queues every execution a previous process left Queued or Running and re-arms the timeouts of those waiting on a token; call it once at start-up.</summary>
     public int ResumeAll()
     {
+        foreach (var waiting in _store.List(ExecutionStatus.Waiting))
+        {
+            if (_store.Load(waiting.ExecutionId) is { Cursor: { TaskToken: { } token, Deadline: { } deadline } })
+            {
+                ArmTimeout(waiting.ExecutionId, token, deadline);
+            }
+        }
+
         var resumed = 0;
         foreach (var summary in _store.List(ExecutionStatus.Running).Concat(_store.List(ExecutionStatus.Queued)))
         {
@@ -152,6 +191,16 @@ public sealed partial class StateMachineExecutor : IAsyncDisposable
         }
 
         await Task.WhenAll(runs).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        lock (_gate)
+        {
+            foreach (var timer in _timeouts.Values)
+            {
+                timer.Dispose();
+            }
+
+            _timeouts.Clear();
+        }
+
         _lifetime.Dispose();
         _slots.Dispose();
     }
@@ -367,8 +416,13 @@ public sealed partial class StateMachineExecutor : IAsyncDisposable
                 }
 
                 var token = state.WaitsForTaskToken ? Guid.NewGuid().ToString("N") : null;
-                var scheduled = cursor with { Phase = ExecutionCursor.Scheduled, TaskToken = token, RetryDelaySeconds = 0 };
-                Commit(row, new ExecutionChange
+                var now = _options.TimeProvider.GetUtcNow();
+                var scheduled = cursor with
+                {
+                    Phase = ExecutionCursor.Scheduled, TaskToken = token, RetryDelaySeconds = 0, ScheduledAt = now,
+                    Deadline = token is null ? null : Deadline(state, now, now),
+                };
+                var committed = Commit(row, new ExecutionChange
                 {
                     Cursor = scheduled,
                     NewTaskToken = token,
@@ -379,49 +433,15 @@ public sealed partial class StateMachineExecutor : IAsyncDisposable
                         ["idempotency_key"] = IdempotencyKey(row.Id, cursor),
                     })],
                 });
+                if (committed && token is not null && scheduled.Deadline is { } deadline)
+                {
+                    ArmTimeout(row.Id, token, deadline);
+                }
+
                 return;
 
             case ExecutionCursor.Scheduled:
-                var input = Input(state, cursor.Input);
-                if (state.Parameters is not null)
-                {
-                    input = AslJsonPath.Expand(state.Parameters, input, Context(row, cursor));
-                }
-
-                JsonNode? result;
-                try
-                {
-                    Log.Invoking(_logger, row.Id, state.Name, cursor.Attempt);
-                    result = await _invoker.InvokeAsync(state.Resource!, input, cursor.TaskToken, IdempotencyKey(row.Id, cursor), cancellationToken).ConfigureAwait(false);
-                }
-                catch (TaskFailedException ex)
-                {
-                    RecordTaskFailure(row, cursor, ex.Error, ex.Cause);
-                    return;
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-                {
-                    // A handler or transport failure is a Task failure in ASL terms: Retry and Catch decide what happens.
-                    Log.TaskThrew(_logger, ex, row.Id, state.Name);
-                    RecordTaskFailure(row, cursor, AslErrors.TaskFailed, $"{ex.GetType().Name}: {ex.Message}");
-                    return;
-                }
-
-                if (state.WaitsForTaskToken)
-                {
-                    Commit(row, new ExecutionChange
-                    {
-                        Status = ExecutionStatus.Waiting,
-                        Events = [(HistoryEventTypes.TaskWaiting, state.Name, new JsonObject { ["task_token"] = cursor.TaskToken })],
-                    });
-                    return;
-                }
-
-                Commit(row, new ExecutionChange
-                {
-                    Cursor = cursor with { Phase = ExecutionCursor.Completed, Result = result?.DeepClone() },
-                    Events = [(HistoryEventTypes.TaskSucceeded, state.Name, result?.DeepClone())],
-                });
+                await InvokeScheduledAsync(row, cursor, state, cancellationToken).ConfigureAwait(false);
                 return;
 
             default:
@@ -435,6 +455,67 @@ public sealed partial class StateMachineExecutor : IAsyncDisposable
                 Transition(row, state, Output(state, cursor.Input, selected));
                 return;
         }
+    }
+
+    private async Task InvokeScheduledAsync(ExecutionRow row, ExecutionCursor cursor, AslState state, CancellationToken cancellationToken)
+    {
+        var input = Input(state, cursor.Input);
+        if (state.Parameters is not null)
+        {
+            input = AslJsonPath.Expand(state.Parameters, input, Context(row, cursor));
+        }
+
+        JsonNode? result;
+        // A plain Task's TimeoutSeconds bounds the call itself; a token wait's bounds the wait, which the timeout timer watches.
+        using var timeout = !state.WaitsForTaskToken && state.TimeoutSeconds is { } seconds
+            ? new CancellationTokenSource(TimeSpan.FromSeconds(seconds), _options.TimeProvider)
+            : new CancellationTokenSource();
+        using var call = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        try
+        {
+            Log.Invoking(_logger, row.Id, state.Name, cursor.Attempt);
+            result = await _invoker.InvokeAsync(state.Resource!, input, cursor.TaskToken, IdempotencyKey(row.Id, cursor), call.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            RecordTaskFailure(row, cursor, AslErrors.Timeout, string.Create(CultureInfo.InvariantCulture, $"The task of '{state.Name}' ran longer than its TimeoutSeconds ({state.TimeoutSeconds})."));
+            return;
+        }
+        catch (TaskFailedException ex)
+        {
+            RecordTaskFailure(row, cursor, ex.Error, ex.Cause);
+            return;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // A handler or transport failure is a Task failure in ASL terms: Retry and Catch decide what happens.
+            Log.TaskThrew(_logger, ex, row.Id, state.Name);
+            RecordTaskFailure(row, cursor, AslErrors.TaskFailed, $"{ex.GetType().Name}: {ex.Message}");
+            return;
+        }
+
+        if (state.WaitsForTaskToken)
+        {
+            var waiting = Commit(row, new ExecutionChange
+            {
+                Status = ExecutionStatus.Waiting,
+                Events = [(HistoryEventTypes.TaskWaiting, state.Name, new JsonObject { ["task_token"] = cursor.TaskToken })],
+            });
+
+            // Armed again here because after a crash between scheduling and waiting the timer of the first process is gone.
+            if (waiting && cursor is { TaskToken: { } waitToken, Deadline: { } waitDeadline })
+            {
+                ArmTimeout(row.Id, waitToken, waitDeadline);
+            }
+
+            return;
+        }
+
+        Commit(row, new ExecutionChange
+        {
+            Cursor = cursor with { Phase = ExecutionCursor.Completed, Result = result?.DeepClone() },
+            Events = [(HistoryEventTypes.TaskSucceeded, state.Name, result?.DeepClone())],
+        });
     }
 
     private void RecordTaskFailure(ExecutionRow row, ExecutionCursor cursor, string error, string cause) =>
@@ -525,11 +606,70 @@ public sealed partial class StateMachineExecutor : IAsyncDisposable
         Log.Failed(_logger, row.Id, state, error);
     }
 
-    private void Commit(ExecutionRow row, ExecutionChange change)
+    private bool Commit(ExecutionRow row, ExecutionChange change)
     {
         if (!_store.TryCommit(row.Id, row.Version, change))
         {
             Log.LostRace(_logger, row.Id);
+            return false;
+        }
+
+        return true;
+    }
+
+    // The earlier of the state's overall timeout (counted from scheduling) and the heartbeat window (counted from the last beat).
+    private static DateTimeOffset? Deadline(AslState state, DateTimeOffset scheduledAt, DateTimeOffset lastBeat)
+    {
+        DateTimeOffset? deadline = state.TimeoutSeconds is { } t ? scheduledAt.AddSeconds(t) : null;
+        if (state.HeartbeatSeconds is { } h && (deadline is null || lastBeat.AddSeconds(h) < deadline))
+        {
+            deadline = lastBeat.AddSeconds(h);
+        }
+
+        return deadline;
+    }
+
+    private void ArmTimeout(string executionId, string token, DateTimeOffset deadline)
+    {
+        var due = deadline - _options.TimeProvider.GetUtcNow();
+        lock (_gate)
+        {
+            if (_lifetime.IsCancellationRequested)
+            {
+                return;
+            }
+
+            if (_timeouts.Remove(token, out var earlier))
+            {
+                earlier.Dispose();
+            }
+
+            _timeouts[token] = _options.TimeProvider.CreateTimer(
+                _ => OnTimeout(executionId, token), null, due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void OnTimeout(string executionId, string token)
+    {
+        lock (_gate)
+        {
+            if (_timeouts.Remove(token, out var timer))
+            {
+                timer.Dispose();
+            }
+        }
+
+        // A heartbeat may have moved the deadline since this timer was armed; then wait for the new one.
+        if (_store.Load(executionId) is { Cursor: { TaskToken: { } current, Deadline: { } deadline } } && current == token
+            && deadline > _options.TimeProvider.GetUtcNow())
+        {
+            ArmTimeout(executionId, token, deadline);
+            return;
+        }
+
+        if (CompleteToken(token, output: null, AslErrors.Timeout, "No answer arrived before the state's TimeoutSeconds or HeartbeatSeconds ran out."))
+        {
+            Log.TimedOut(_logger, executionId);
         }
     }
 
@@ -582,6 +722,9 @@ public sealed partial class StateMachineExecutor : IAsyncDisposable
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "Execution {ExecutionId} failed in {State} with {Error}")]
         public static partial void Failed(ILogger logger, string executionId, string state, string error);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Execution {ExecutionId}: a task token timed out")]
+        public static partial void TimedOut(ILogger logger, string executionId);
 
         [LoggerMessage(Level = LogLevel.Debug, Message = "Execution {ExecutionId} changed while a step ran; reloading")]
         public static partial void LostRace(ILogger logger, string executionId);

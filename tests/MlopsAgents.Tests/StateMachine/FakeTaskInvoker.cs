@@ -38,7 +38,7 @@ internal sealed class FakeTaskInvoker : ITaskInvoker
             return earlier?.DeepClone();
         }
 
-        var result = Behaviour(tool, input, call);
+        var result = WithIds(tool, Behaviour(tool, input, call));
         lock (_gate)
         {
             Effects.Add(tool);
@@ -51,6 +51,29 @@ internal sealed class FakeTaskInvoker : ITaskInvoker
 
         _done[idempotencyKey] = result?.DeepClone();
         return result;
+    }
+
+    // The ids the next states' Parameters select ($.data.training_id, $.training.run_id, $.package.name/version), as the real tools return them.
+    private static JsonNode? WithIds(string tool, JsonNode? result)
+    {
+        if (result is not JsonObject o)
+        {
+            return result;
+        }
+
+        var ids = tool switch
+        {
+            "preprocess_supervised" => new JsonObject { ["training_id"] = "tr-1" },
+            "train_supervised_classifier" => new JsonObject { ["run_id"] = "run-1" },
+            "register_model" => new JsonObject { ["name"] = "iris-classifier", ["version"] = "1.0.0" },
+            _ => [],
+        };
+        foreach (var (key, value) in ids)
+        {
+            o.TryAdd(key, value?.DeepClone());
+        }
+
+        return o;
     }
 
     public int EffectCount(string tool)

@@ -65,7 +65,7 @@ public sealed class StateMachineExecutorTests
         Assert.Equal("Mlops.TrainingFailed", result.Error);
         Assert.Equal(3, invoker.EffectCount("train_supervised_classifier"));
         Assert.Equal(2, invoker.EffectCount("notify_operator"));
-        Assert.Equal(1, invoker.EffectCount("rollback_model"));
+        Assert.Equal(1, invoker.EffectCount("rollback_deployment"));
         Assert.Equal(1, invoker.EffectCount("notify_failure"));
         Assert.Equal(0, invoker.EffectCount("deploy_model"));
     }

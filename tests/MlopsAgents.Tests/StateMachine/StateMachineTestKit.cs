@@ -24,7 +24,18 @@ internal static class StateMachineTestKit
 
     public static JsonObject Input(int maxRetry = 2) => new()
     {
-        ["request"] = new JsonObject { ["dataset"] = "iris" },
+        ["request"] = new JsonObject
+        {
+            ["dataset_id"] = "iris",
+            ["algorithm"] = "xgboost",
+            ["hyperparameters"] = new JsonObject(),
+            ["random_seed"] = 42,
+            ["primary_metric"] = null,
+            ["evaluation_threshold"] = 0.8,
+            ["model_name"] = "iris-classifier",
+            ["deployment_strategy"] = "direct",
+        },
+        ["request_text"] = "dataset_id: iris",
         ["config"] = new JsonObject { ["max_retry"] = maxRetry },
         ["retry"] = new JsonObject { ["count"] = 0 },
     };

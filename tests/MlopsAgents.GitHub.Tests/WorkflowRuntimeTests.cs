@@ -1,0 +1,56 @@
+using MlopsAgents.GitHub.Tests.Support;
+using MlopsAgents.Plugins.Storage;
+using MlopsAgents.Workflow.StateMachine;
+
+namespace MlopsAgents.GitHub.Tests;
+
+public sealed class WorkflowRuntimeTests
+{
+    [Fact]
+    public async Task Create_NoToken_LocalIssueFlowSurvivesAProcessRestartBetweenStartAndApprove()
+    {
+        using var dir = new TempDirectory();
+        var home = new MlopsHome(dir.Combine("home"));
+        var definition = Harness.Definition();
+        var inner = new FakeInnerInvoker();
+        string id;
+        IssueRef issue;
+        await using (var first = WorkflowRuntime.Create(home, dir.Path, new GitHubOptions(), inner, definition: definition, localOperator: "ops"))
+        {
+            Assert.NotNull(first.LocalHost);
+            issue = await first.LocalHost!.CreateIssueAsync("Train wine", Harness.RequestBody, CancellationToken.None);
+            id = (await first.Workflow.StartAsync(issue, "ops", Harness.RequestBody))!;
+            await first.Executor.WaitForIdleAsync(id);
+            Assert.Equal(ExecutionStatus.Waiting, first.Executor.DescribeExecution(id)!.Summary.Status);
+        }
+
+        await using var second = WorkflowRuntime.Create(home, dir.Path, new GitHubOptions(), inner, definition: definition, localOperator: "ops");
+        second.Executor.ResumeAll();
+        Assert.Equal(CommentOutcome.Done, await second.Workflow.ApproveAsync(id, "ops"));
+        await second.Executor.WaitForIdleAsync(id).WaitAsync(TimeSpan.FromSeconds(15));
+
+        Assert.Equal(ExecutionStatus.Succeeded, second.Executor.DescribeExecution(id)!.Summary.Status);
+        Assert.Equal([IssueLabels.Deployed], second.LocalHost!.ReadLabels(issue));
+        Assert.Equal(1, inner.Steps.Count(s => s == "register_model"));
+    }
+
+    [Fact]
+    public void Create_InvalidOptions_ThrowsListingEveryProblem()
+    {
+        using var dir = new TempDirectory();
+
+        var error = Assert.Throws<ArgumentException>(() => WorkflowRuntime.Create(
+            new MlopsHome(dir.Path), dir.Path, new GitHubOptions { BaseUrl = "nope", AllowedTeams = ["x"] }, new FakeInnerInvoker(), definition: Harness.Definition()));
+
+        Assert.Contains("BaseUrl: 'nope'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("AllowedTeams: 'x'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LoadDefinition_MissingFile_NamesTheSettingAndPath()
+    {
+        var error = Assert.Throws<FileNotFoundException>(() => WorkflowRuntime.LoadDefinition("/nonexistent/x.asl.json"));
+
+        Assert.StartsWith("MLOPS_WORKFLOW_DEFINITION: '/nonexistent/x.asl.json'", error.Message, StringComparison.Ordinal);
+    }
+}

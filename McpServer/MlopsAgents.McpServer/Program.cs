@@ -1,3 +1,4 @@
+using MlopsAgents.Aws.Configuration;
 using MlopsAgents.McpServer.Hosting;
 using MlopsAgents.Plugins;
 using MlopsAgents.Plugins.Storage;
@@ -15,7 +16,19 @@ if (options is null)
 }
 
 var dataRoot = Environment.GetEnvironmentVariable("MLOPS_DATA_ROOT") is { Length: > 0 } root ? root : Environment.CurrentDirectory;
-var context = new MlopsContext(MlopsHome.FromEnvironment(), dataRoot);
+MlopsContext context;
+try
+{
+    // MLOPS_ARTIFACT_STORE=s3://… puts artifacts on S3; unset keeps the embedded local store.
+    var home = MlopsHome.FromEnvironment();
+    context = new MlopsContext(home, dataRoot, AwsBackends.CreateArtifactStore(AwsBackendOptions.FromEnvironment(), home.ArtifactsRoot));
+}
+catch (AwsConfigurationException e)
+{
+    Console.Error.WriteLine("error: " + e.Message);
+    return 2;
+}
+
 if (options.Transport == "stdio")
 {
     var builder = Host.CreateApplicationBuilder();

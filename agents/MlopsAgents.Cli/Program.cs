@@ -9,6 +9,7 @@ var root = new RootCommand("mlops: issue-driven MLOps on the embedded default (s
     ServeCommand.Create(),
     RollbackCommand.Create(),
     ValidateCommand.Create(),
+    DeployInfraCommand.Create(),
     EvalCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

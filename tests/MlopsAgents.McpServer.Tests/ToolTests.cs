@@ -21,6 +21,7 @@ public sealed class ToolTests(McpServerFixture server) : IClassFixture<McpServer
         "preprocess_reinforcement", "train_reinforcement", "evaluate_reinforcement",
         "analyze_model_characteristics", "generate_optimization_proposal", "estimate_optimization_impact", "apply_optimization_to_config", "track_optimization_history",
         "detect_drift",
+        "select_optimal_resources",
     ];
 
     [Fact]

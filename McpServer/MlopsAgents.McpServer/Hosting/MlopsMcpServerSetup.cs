@@ -42,6 +42,7 @@ public static class MlopsMcpServerSetup
             .WithTools<UnsupervisedTools>()
             .WithTools<HyperparameterTools>()
             .WithTools<ExplainabilityTools>()
+            .WithTools<AwsTools>()
             .WithResources<MlopsResources>()
             .WithListPromptsHandler(prompts.ListAsync)
             .WithGetPromptHandler(prompts.GetAsync)

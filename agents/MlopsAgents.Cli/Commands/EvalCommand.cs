@@ -74,7 +74,7 @@ internal static class EvalCommand
             TranscriptSet? transcripts = null;
             try
             {
-                live = new ChatClientFactory().Create(options);
+                live = CliLlmProviders.Factory().Create(options);
                 suites = EvalSuites.Load(parse.GetValue(evals) ?? EvalSuites.DefaultDirectory);
                 prompts = PromptCatalog.Load();
                 if (replayDir is not null)

@@ -1,0 +1,83 @@
+using MlopsAgents.Aws.Http;
+using MlopsAgents.Aws.Resources;
+
+namespace MlopsAgents.Aws.SageMaker;
+
+/// <summary>One training run on SageMaker as the workflow asks for it: data already on S3, a size and a profile.</summary>
+public sealed record SageMakerTrainingRequest
+{
+    public required string JobName { get; init; }
+    public required TrainingAlgorithm Algorithm { get; init; }
+    public required string RoleArn { get; init; }
+    public required IReadOnlyList<TrainingChannel> Channels { get; init; }
+
+    /// <summary>s3://bucket/prefix/ under which SageMaker writes {job}/output/model.tar.gz.</summary>
+    public required string OutputS3Uri { get; init; }
+
+    /// <summary>s3://bucket/prefix/ under which spot jobs keep {job}/ checkpoints.</summary>
+    public required string CheckpointS3Uri { get; init; }
+
+    public required long DatasetBytes { get; init; }
+    public PerformanceProfile Profile { get; init; } = PerformanceProfile.Balanced;
+    public IReadOnlyDictionary<string, string> HyperParameters { get; init; } = new Dictionary<string, string>();
+    public ScriptModeSettings? Script { get; init; }
+    public string? OutputKmsKeyId { get; init; }
+}
+
+/// <summary>How a SageMaker run ended, with the resources it used.</summary>
+public sealed record SageMakerTrainingResult(string JobName, string Status, string? ModelArtifactS3Uri, string? FailureReason, long? BillableTimeInSeconds, ResourceSelection Resources, int Polls)
+{
+    public bool Succeeded => Status == "Completed";
+}
+
+/// <summary>
+/// Runs a training job end to end: picks instances with <see cref="ResourceSelector"/>, turns on spot with checkpoints
+/// where the profile allows, starts the job and polls DescribeTrainingJob until it is Completed, Failed or Stopped. The
+/// wait between polls is injected, so tests replay a job's states without sleeping.
+/// </summary>
+public sealed class SageMakerTrainingService(SageMakerClient sagemaker, RetryDelay wait, TimeSpan pollInterval)
+{
+    private static readonly HashSet<string> Terminal = new(StringComparer.Ordinal) { "Completed", "Failed", "Stopped" };
+
+    public async Task<SageMakerTrainingResult> RunAsync(SageMakerTrainingRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var resources = ResourceSelector.Select(request.DatasetBytes, request.Profile);
+        var spec = new TrainingJobSpec
+        {
+            JobName = request.JobName,
+            Algorithm = request.Algorithm,
+            RoleArn = request.RoleArn,
+            Channels = request.Channels,
+            OutputS3Uri = request.OutputS3Uri,
+            InstanceType = resources.TrainingInstanceType,
+            InstanceCount = resources.TrainingInstanceCount,
+            VolumeSizeInGb = resources.VolumeSizeInGb,
+            MaxRuntimeInSeconds = resources.MaxRuntimeInSeconds,
+            HyperParameters = request.HyperParameters,
+            Script = request.Script,
+            OutputKmsKeyId = request.OutputKmsKeyId,
+            Spot = resources.UseSpot ? new SpotSettings($"{request.CheckpointS3Uri.TrimEnd('/')}/{request.JobName}/", resources.MaxWaitTimeInSeconds) : null,
+            Tags = new Dictionary<string, string> { ["mlops:size-tier"] = resources.SizeTier },
+        };
+        await sagemaker.CreateTrainingJobAsync(spec, cancellationToken).ConfigureAwait(false);
+
+        // The job's own stopping condition ends it; the poll budget only guards against a service that never says so.
+        var maxPolls = (int)Math.Ceiling((resources.MaxWaitTimeInSeconds + 3600) / Math.Max(1, pollInterval.TotalSeconds));
+        for (var polls = 1; ; polls++)
+        {
+            var job = await sagemaker.DescribeTrainingJobAsync(request.JobName, cancellationToken).ConfigureAwait(false);
+            if (Terminal.Contains(job.Status))
+            {
+                return new SageMakerTrainingResult(job.JobName, job.Status, job.ModelArtifactS3Uri, job.FailureReason, job.BillableTimeInSeconds, resources, polls);
+            }
+
+            if (polls >= maxPolls)
+            {
+                throw new TimeoutException($"SageMaker training job {request.JobName} is still {job.Status} ({job.SecondaryStatus}) after {polls} polls, past its own time limit.");
+            }
+
+            await wait(pollInterval, cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

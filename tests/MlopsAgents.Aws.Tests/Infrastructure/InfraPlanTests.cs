@@ -1,0 +1,115 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using MlopsAgents.Aws.Infrastructure;
+
+namespace MlopsAgents.Aws.Tests.Infrastructure;
+
+public sealed class InfraPlanTests
+{
+    private static readonly string Root = AppContext.BaseDirectory;
+
+    private static InfraSettings Full => new()
+    {
+        Region = "eu-west-1",
+        VpcId = "vpc-0abc",
+        PublicSubnetIds = ["subnet-a", "subnet-b"],
+        ServiceSubnetIds = ["subnet-c"],
+    };
+
+    [Fact]
+    public void Describe_DefaultSettings_ListsStacksInDependencyOrderWithTheirResources()
+    {
+        var plan = InfraPlan.Create(new InfraSettings { Region = "us-east-1" }, Root);
+
+        var text = plan.Describe();
+
+        Assert.Equal(["mlops-dev-storage", "mlops-dev-secrets", "mlops-dev-iam", "mlops-dev-workflow", "mlops-dev-mcp-server"], plan.Stacks.Select(s => s.StackName));
+        Assert.Contains(plan.Stacks[0].Resources, r => r == ("ArtifactBucket", "AWS::S3::Bucket"));
+        Assert.Contains(plan.Stacks[0].Resources, r => r == ("ArtifactKey", "AWS::KMS::Key"));
+        Assert.Contains(plan.Stacks[3].Resources, r => r == ("TrainingStateMachine", "AWS::StepFunctions::StateMachine"));
+        Assert.Contains(plan.Stacks[4].Resources, r => r == ("Service", "AWS::ECS::Service"));
+        Assert.True(plan.Stacks[2].NeedsNamedIam);
+        Assert.Contains("nothing is sent to AWS", text);
+        Assert.Contains("+ ArtifactBucket", text);
+        Assert.Contains("--vpc-id", text);
+        Assert.Equal(3, plan.Problems.Count);
+    }
+
+    [Fact]
+    public void Script_FullSettings_DeploysEveryStackWithItsParameters()
+    {
+        var script = InfraPlan.Create(Full, Root).Script();
+
+        var deploys = Regex.Matches(script, "aws cloudformation deploy --stack-name (\\S+)").Select(m => m.Groups[1].Value);
+        Assert.Equal(["mlops-dev-storage", "mlops-dev-secrets", "mlops-dev-iam", "mlops-dev-workflow", "mlops-dev-mcp-server"], deploys);
+        Assert.Contains("--template-file infra/cloudformation/iam.yaml --capabilities CAPABILITY_NAMED_IAM", script);
+        Assert.Contains("sed -e \"s/:us-east-1:000000000000:/:eu-west-1:${ACCOUNT_ID}:/g\" infra/statemachine/mlops-training.asl.json", script);
+        Assert.Contains("docker build -f infra/docker/mcp-server.Dockerfile", script);
+        Assert.Contains("VpcId=vpc-0abc PublicSubnetIds=subnet-a,subnet-b ServiceSubnetIds=subnet-c", script);
+        Assert.Contains("\"ImageUri=${ACCOUNT_ID}.dkr.ecr.eu-west-1.amazonaws.com/mlops-dev-mcp-server:${IMAGE_TAG}\"", script);
+        Assert.True(script.IndexOf("aws s3 cp -", StringComparison.Ordinal) < script.IndexOf("--stack-name mlops-dev-workflow", StringComparison.Ordinal), "the definition is uploaded before the workflow stack");
+    }
+
+    [Fact]
+    public void Script_GivenImage_SkipsTheBuild()
+    {
+        var script = InfraPlan.Create(Full with { ImageUri = "111.dkr.ecr.eu-west-1.amazonaws.com/mlops:1" }, Root).Script();
+
+        Assert.DoesNotContain("docker build", script);
+        Assert.Contains("ImageUri=111.dkr.ecr.eu-west-1.amazonaws.com/mlops:1", script);
+    }
+
+    [Fact]
+    public void Script_MissingNetwork_RefusesAndNamesTheOptions()
+    {
+        var e = Assert.Throws<InvalidOperationException>(() => InfraPlan.Create(new InfraSettings { Region = "us-east-1" }, Root).Script());
+
+        Assert.Contains("--vpc-id", e.Message);
+        Assert.Contains("--public-subnets", e.Message);
+    }
+
+    [Theory]
+    [InlineData("Prod", "us-east-1", "--environment 'Prod'")]
+    [InlineData("dev", "virginia", "--region 'virginia'")]
+    public void Create_InvalidSetting_NamesOptionAndValue(string environment, string region, string expected)
+    {
+        var e = Assert.Throws<ArgumentException>(() => InfraPlan.Create(new InfraSettings { Environment = environment, Region = region }, Root));
+
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void StateMachineDefinition_AfterAccountSubstitution_KeepsEveryTaskResourceInTheTargetAccount()
+    {
+        var asl = File.ReadAllText(Path.Combine(Root, "TestData", "statemachine", "mlops-training.asl.json"));
+
+        var substituted = asl.Replace(":us-east-1:000000000000:", ":eu-west-1:111122223333:", StringComparison.Ordinal);
+
+        var states = JsonNode.Parse(substituted)!["States"]!.AsObject();
+        var functions = states.Select(s => s.Value!["Parameters"]?["FunctionName"]?.GetValue<string>() ?? s.Value["Resource"]?.GetValue<string>())
+            .Where(r => r is not null && r.Contains(":function:", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(functions);
+        Assert.All(functions, f => Assert.StartsWith("arn:aws:lambda:eu-west-1:111122223333:function:mlops-", f, StringComparison.Ordinal));
+    }
+
+    /// <summary>Least privilege both ways: every operation the clients call is granted to the role that calls it.</summary>
+    [Theory]
+    [InlineData("McpTaskRole", "sagemaker:CreateTrainingJob", "sagemaker:DescribeTrainingJob", "sagemaker:CreateModelPackageGroup", "sagemaker:CreateModelPackage",
+        "sagemaker:UpdateModelPackage", "sagemaker:CreateModel", "sagemaker:CreateEndpointConfig", "sagemaker:CreateEndpoint", "sagemaker:UpdateEndpoint",
+        "states:StartExecution", "states:DescribeExecution", "states:GetExecutionHistory", "states:SendTaskSuccess", "states:SendTaskFailure", "states:StopExecution",
+        "cloudwatch:PutMetricData", "cloudwatch:PutMetricAlarm", "bedrock:InvokeModel", "secretsmanager:GetSecretValue", "iam:PassRole")]
+    [InlineData("StatesRole", "lambda:InvokeFunction", "iam:PassRole")]
+    [InlineData("TrainingRole", "s3:GetObject", "s3:PutObject", "kms:Decrypt")]
+    public void IamTemplate_Role_GrantsEveryActionTheCodeCalls(string role, params string[] actions)
+    {
+        var template = File.ReadAllText(Path.Combine(Root, "infra", "cloudformation", "iam.yaml"));
+        var start = template.IndexOf($"\n  {role}:", StringComparison.Ordinal);
+        Assert.True(start >= 0, role);
+        var next = Regex.Match(template[(start + 3)..], "\n  [A-Za-z]+:\n");
+        var section = next.Success ? template.Substring(start, next.Index + 3) : template[start..];
+
+        Assert.All(actions, a => Assert.Matches(Regex.Escape(a) + "(?![A-Za-z])", section));
+        Assert.DoesNotContain("\"*:*\"", section);
+        Assert.DoesNotContain("Action: \"*\"", section);
+    }
+}

@@ -151,6 +151,11 @@ internal static class EvalCommand
                 }
             }
 
+            if (runs.Count > 1 && runs[^1].Suites.Sum(s => s.ModelAnswered) == 0)
+            {
+                Console.Error.WriteLine($"warning: the {runs[^1].Mode} run got no usable model answer in any case, so its numbers are the fallback's; check the provider settings or the transcripts (eval-report.md lists each case's reason).");
+            }
+
             Console.Error.WriteLine($"report: {Path.Combine(outDir, "eval-report.md")} and eval-report.json");
             return CliEnvironment.Ok;
         });

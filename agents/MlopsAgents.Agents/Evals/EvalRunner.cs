@@ -59,7 +59,7 @@ public sealed class EvalRunner(EvalSuites suites, PromptCatalog prompts, LlmProv
             if (result.Request is null)
             {
                 var first = result.Problems.FirstOrDefault() ?? "";
-                results.Add(new CaseResult(c.Id, false, "no request, asked for clarification" + (first.Length == 0 ? "" : ": " + (first.Length > 80 ? first[..80] + "…" : first)), result.UsedModel));
+                results.Add(new CaseResult(c.Id, false, "no request, asked for clarification" + (first.Length == 0 ? "" : ": " + (first.Length > 80 ? first[..80] + "…" : first)) + Fallback(result.FallbackReason), result.UsedModel));
                 continue;
             }
 
@@ -94,7 +94,7 @@ public sealed class EvalRunner(EvalSuites suites, PromptCatalog prompts, LlmProv
             }
 
             problems.AddRange(c.Patch.Where(kv => !Same(patch[kv.Key], kv.Value)).Select(kv => $"{kv.Key} = {Show(patch[kv.Key])}, expected {kv.Value}"));
-            results.Add(new CaseResult(c.Id, problems.Count == 0, problems.Count == 0 ? "intent matches" : string.Join("; ", problems), result.UsedModel));
+            results.Add(new CaseResult(c.Id, problems.Count == 0, (problems.Count == 0 ? "intent matches" : string.Join("; ", problems)) + Fallback(result.FallbackReason), result.UsedModel));
         }
 
         return results;
@@ -204,6 +204,8 @@ public sealed class EvalRunner(EvalSuites suites, PromptCatalog prompts, LlmProv
 
         return string.Equals(text, expected, StringComparison.OrdinalIgnoreCase);
     }
+
+    private static string Fallback(string? reason) => reason is null ? "" : $" [fell back: {reason}]";
 
     private static string Show(JsonNode? node) => node?.ToJsonString() ?? "(absent)";
 }

@@ -55,15 +55,25 @@ public sealed class RetryChatClient : DelegatingChatClient
 
     private sealed record Failure(bool Transient, string Description);
 
-    // Only provider and transport failures are classified; anything else is a bug and surfaces unchanged.
+    // The provider is a boundary: whatever its SDK throws (an HTTP error, missing AWS credentials, a throttling
+    // exception of its own) means "no model answer", and the agents must keep working, so it becomes
+    // LlmUnavailableException with its message. Programming errors and the caller's cancellation surface unchanged.
     private static Failure? Classify(Exception ex) => ex switch
     {
         LlmBudgetExceededException => null,
         LlmTimeoutException t => new Failure(true, t.Message),
         HttpRequestException h => new Failure(h.StatusCode is null || IsTransient((int)h.StatusCode), "network error: " + h.Message),
         ClientResultException c => new Failure(IsTransient(c.Status), $"HTTP {c.Status.ToString(CultureInfo.InvariantCulture)} from the provider"),
-        _ => null,
+        OperationCanceledException or ArgumentException or NullReferenceException or InvalidCastException
+            or IndexOutOfRangeException or NotImplementedException or NotSupportedException => null,
+        _ => new Failure(false, $"{ex.GetType().Name}: {FirstLine(ex.Message)}"),
     };
+
+    private static string FirstLine(string message)
+    {
+        var line = message.Split('\n', 2)[0].Trim();
+        return line.Length > 300 ? line[..300] + "…" : line;
+    }
 
     private static bool IsTransient(int status) => status is (int)HttpStatusCode.RequestTimeout or (int)HttpStatusCode.TooManyRequests or >= 500;
 }

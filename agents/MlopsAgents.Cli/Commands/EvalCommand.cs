@@ -5,12 +5,13 @@ using Microsoft.Extensions.AI;
 using MlopsAgents.Agents.Evals;
 using MlopsAgents.Agents.Prompts;
 using MlopsAgents.Agents.Providers;
+using MlopsAgents.Agents.Tools;
 using MlopsAgents.Plugins.Requests;
 
 namespace MlopsAgents.Cli.Commands;
 
 /// <summary>
-/// <c>mlops eval [--suite S] [--provider P ...] [--replay DIR] [--record DIR] [--out DIR]</c>: runs the agent eval suites
+/// <c>mlops eval [--suite S] [--provider P ...] [--replay DIR] [--record DIR] [--mcp-command PATH] [--out DIR]</c>: runs the agent eval suites
 /// against the deterministic baseline (always), and against a live provider or recorded transcripts; prints pass rates
 /// per suite and writes eval-report.json and eval-report.md.
 /// </summary>
@@ -31,9 +32,10 @@ internal static class EvalCommand
         var record = new Option<string?>("--record") { Description = "With a live provider: write its answers as transcripts (<suite>.jsonl) into DIR." };
         var output = new Option<string>("--out") { Description = "Where eval-report.json and eval-report.md go.", DefaultValueFactory = _ => "eval-report" };
         var evals = new Option<string?>("--evals") { Description = "Suite folder (default: the evals/ shipped with the binary)." };
+        var mcp = new Option<string?>("--mcp-command") { Description = "Give the agents their allow-listed tools from this mlops-mcp binary (started read-only over stdio); default: no tools." };
         var command = new Command("eval", "Run the agent eval suites: the deterministic baseline always, plus a live provider or recorded transcripts.")
         {
-            suite, provider, model, baseUrl, apiKeyEnv, region, bedrockApi, replay, record, output, evals,
+            suite, provider, model, baseUrl, apiKeyEnv, region, bedrockApi, replay, record, output, evals, mcp,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -85,8 +87,13 @@ internal static class EvalCommand
                 return CliEnvironment.Fail(CliEnvironment.InvalidInput, ex.Message);
             }
 
+            // Started without --allow-write, the server refuses every state change even if a call got past the allow-lists.
+            await using var tools = parse.GetValue(mcp) is { } mcpCommand
+                ? await McpToolSource.ConnectStdioAsync(mcpCommand, ["--transport", "stdio"], null, ct)
+                : null;
+
             // Plain-language requests name registered datasets; nothing is read from the data root during evals.
-            var runner = new EvalRunner(suites, prompts, options, new RequestParseOptions { DataRoot = CliEnvironment.DataRoot });
+            var runner = new EvalRunner(suites, prompts, options, new RequestParseOptions { DataRoot = CliEnvironment.DataRoot }, tools);
             var runs = new List<EvalRun>
             {
                 await runner.RunAsync("baseline (provider none)", "baseline", (_, _) => null, selected, ct),
@@ -142,6 +149,11 @@ internal static class EvalCommand
                 {
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{run.Label,-34} {s.Suite,-16} {s.Passed,3}/{s.Total,-3} {EvalReport.Percent(s.PassRate),7}"));
                 }
+            }
+
+            if (runs.Count > 1 && runs[^1].Suites.Sum(s => s.ModelAnswered) == 0)
+            {
+                Console.Error.WriteLine($"warning: the {runs[^1].Mode} run got no usable model answer in any case, so its numbers are the fallback's; check the provider settings or the transcripts (eval-report.md lists each case's reason).");
             }
 
             Console.Error.WriteLine($"report: {Path.Combine(outDir, "eval-report.md")} and eval-report.json");

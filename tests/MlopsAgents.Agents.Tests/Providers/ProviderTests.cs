@@ -53,6 +53,28 @@ public sealed class ProviderTests
     }
 
     [Fact]
+    public async Task RetryChatClient_ProviderSdkException_BecomesLlmUnavailableWithoutRetry()
+    {
+        var fake = new FakeChatClient().Throw(new ProviderSdkException("Failed to resolve AWS credentials. The providers said:\nmore detail"));
+        var client = new RetryChatClient(fake, maxRetries: 3, TimeSpan.Zero, (_, _) => Task.CompletedTask);
+
+        var ex = await Assert.ThrowsAsync<LlmUnavailableException>(() => client.GetResponseAsync(Hello));
+
+        Assert.Equal("the model call failed: ProviderSdkException: Failed to resolve AWS credentials. The providers said:", ex.Message);
+        Assert.Single(fake.Calls);
+    }
+
+    [Fact]
+    public async Task RetryChatClient_ProgrammingError_SurfacesUnchanged()
+    {
+        var client = new RetryChatClient(new FakeChatClient().Throw(new ArgumentException("bad argument")), maxRetries: 3, TimeSpan.Zero, (_, _) => Task.CompletedTask);
+
+        await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync(Hello));
+    }
+
+    private sealed class ProviderSdkException(string message) : Exception(message);
+
+    [Fact]
     public void Backoff_LaterRetries_DoubleAndCapAtSixtySeconds()
     {
         Assert.Equal(TimeSpan.FromSeconds(4), RetryChatClient.Backoff(TimeSpan.FromSeconds(1), 3));

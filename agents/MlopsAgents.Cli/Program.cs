@@ -10,5 +10,6 @@ var root = new RootCommand("mlops: issue-driven MLOps on the embedded default (s
     RollbackCommand.Create(),
     ValidateCommand.Create(),
     DeployInfraCommand.Create(),
+    EvalCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

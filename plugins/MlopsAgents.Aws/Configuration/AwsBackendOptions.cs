@@ -33,7 +33,6 @@ public enum MetricsBackend
 /// <item><c>MLOPS_METRICS_BACKEND</c>: <c>local</c> or <c>cloudwatch</c>.</item>
 /// <item><c>AWS_REGION</c> (or <c>AWS_DEFAULT_REGION</c>): required as soon as one backend is on AWS.</item>
 /// <item><c>MLOPS_AWS_ENDPOINT</c>: one endpoint for the JSON services (a stub or a VPC endpoint).</item>
-/// <item><c>MLOPS_BEDROCK_MODEL_ID</c>: the Bedrock model behind <see cref="AwsBackends.CreateBedrockChatClient"/>.</item>
 /// </list>
 /// </summary>
 public sealed partial record AwsBackendOptions
@@ -49,7 +48,6 @@ public sealed partial record AwsBackendOptions
     public string? SageMakerRoleArn { get; init; }
     public string? StateMachineArn { get; init; }
     public Uri? ServiceEndpoint { get; init; }
-    public string? BedrockModelId { get; init; }
 
     public bool UsesS3 => ArtifactBucket is not null;
 
@@ -95,7 +93,6 @@ public sealed partial record AwsBackendOptions
             SageMakerRoleArn = Value("MLOPS_SAGEMAKER_ROLE_ARN"),
             StateMachineArn = Value("MLOPS_STATE_MACHINE_ARN"),
             ServiceEndpoint = ParseUri("MLOPS_AWS_ENDPOINT", Value("MLOPS_AWS_ENDPOINT"), errors),
-            BedrockModelId = Value("MLOPS_BEDROCK_MODEL_ID"),
         };
 
         if (options.UsesAws && options.Region is null)

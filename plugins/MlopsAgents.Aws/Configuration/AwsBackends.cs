@@ -1,7 +1,6 @@
 using Amazon;
 using Amazon.Runtime;
 using Amazon.S3;
-using MlopsAgents.Aws.Bedrock;
 using MlopsAgents.Aws.Http;
 using MlopsAgents.Aws.Storage;
 using MlopsAgents.Plugins.Storage;
@@ -47,28 +46,5 @@ public static class AwsBackends
     {
         ArgumentNullException.ThrowIfNull(options);
         return new AwsJsonClient(http, new AwsClientOptions { Region = options.Region ?? throw new AwsConfigurationException(["AWS_REGION is not set."]), EndpointOverride = options.ServiceEndpoint }, new DefaultChainCredentialsSource());
-    }
-
-    /// <summary>The Bedrock Converse chat client for the agents: AWS_REGION and MLOPS_BEDROCK_MODEL_ID, default credential chain.</summary>
-    public static BedrockConverseChatClient CreateBedrockChatClient(AwsBackendOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        var problems = new List<string>();
-        if (options.Region is null)
-        {
-            problems.Add("AWS_REGION is not set; Bedrock needs the region its model runs in, e.g. us-east-1.");
-        }
-
-        if (options.BedrockModelId is null)
-        {
-            problems.Add("MLOPS_BEDROCK_MODEL_ID is not set; use a Bedrock model id or inference profile, e.g. anthropic.claude-3-haiku-20240307-v1:0.");
-        }
-
-        if (problems.Count > 0)
-        {
-            throw new AwsConfigurationException(problems);
-        }
-
-        return new BedrockConverseChatClient(new BedrockConverseOptions { Region = options.Region!, ModelId = options.BedrockModelId!, EndpointOverride = options.ServiceEndpoint });
     }
 }

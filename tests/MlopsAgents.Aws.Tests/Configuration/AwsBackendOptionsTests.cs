@@ -70,22 +70,4 @@ public sealed class AwsBackendOptionsTests
 
         Assert.Contains(e.Problems, p => p.Contains("MLOPS_TRAINING_BACKEND=sagemaker needs MLOPS_ARTIFACT_STORE=s3://"));
     }
-
-    [Fact]
-    public void CreateBedrockChatClient_RegionAndModel_BuildsClientThatNamesTheModel()
-    {
-        using var chat = AwsBackends.CreateBedrockChatClient(Read(("AWS_REGION", "us-west-2"), ("MLOPS_BEDROCK_MODEL_ID", "anthropic.claude-3-haiku-20240307-v1:0")));
-
-        var metadata = (Microsoft.Extensions.AI.ChatClientMetadata)chat.GetService(typeof(Microsoft.Extensions.AI.ChatClientMetadata))!;
-        Assert.Equal("anthropic.claude-3-haiku-20240307-v1:0", metadata.DefaultModelId);
-        Assert.Equal(new Uri("https://bedrock-runtime.us-west-2.amazonaws.com/"), metadata.ProviderUri);
-    }
-
-    [Fact]
-    public void CreateBedrockChatClient_NoModel_SaysWhichVariable()
-    {
-        var e = Assert.Throws<AwsConfigurationException>(() => AwsBackends.CreateBedrockChatClient(Read(("AWS_REGION", "us-west-2"))));
-
-        Assert.Contains(e.Problems, p => p.StartsWith("MLOPS_BEDROCK_MODEL_ID is not set", StringComparison.Ordinal));
-    }
 }

@@ -6,6 +6,7 @@ return args.FirstOrDefault() switch
 {
     "mcp-latency" => await McpLatency.RunAsync(args[1..]),
     "speed" => Speed.Run(args[1..]),
+    "aws" => await AwsBench.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -13,5 +14,6 @@ static int Usage()
 {
     Console.Error.WriteLine("usage: MlopsAgents.Bench mcp-latency [--clients N] [--calls N]");
     Console.Error.WriteLine("       MlopsAgents.Bench speed --train TRAIN.csv --test TEST.csv --label COLUMN [--name NAME] [--repeat N]");
+    Console.Error.WriteLine("       MlopsAgents.Bench aws [--endpoint http://127.0.0.1:PORT/] [--objects N] [--signs N]");
     return 2;
 }

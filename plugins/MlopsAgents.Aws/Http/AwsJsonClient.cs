@@ -80,6 +80,10 @@ public sealed class AwsJsonClient
                 await _delay(Backoff(attempt), cancellationToken).ConfigureAwait(false);
                 continue;
             }
+            catch (HttpRequestException e)
+            {
+                throw new HttpRequestException($"{service.DisplayName} {operation}: could not reach {endpoint} after {attempt} attempts: {e.Message}", e, e.StatusCode);
+            }
 
             using (response)
             {

@@ -138,6 +138,20 @@ public sealed class AwsJsonClientTests
     }
 
     [Fact]
+    public async Task InvokeAsync_EndpointRefusesConnections_RetriesThenNamesServiceAndEndpoint()
+    {
+        var stub = await AwsStub.StartAsync();
+        using var clients = new StubClients(stub, maxAttempts: 3);
+        await stub.DisposeAsync();
+
+        var e = await Assert.ThrowsAsync<HttpRequestException>(() => clients.Client.InvokeAsync(AwsService.SageMaker, "DescribeTrainingJob", []));
+
+        Assert.Equal(2, clients.Delays.Count);
+        Assert.Contains("SageMaker DescribeTrainingJob: could not reach http://127.0.0.1:", e.Message);
+        Assert.Contains("after 3 attempts", e.Message);
+    }
+
+    [Fact]
     public void Backoff_FullJitter_StaysUnderTheExponentialCeilingAndCap()
     {
         using var http = new HttpClient();

@@ -60,6 +60,21 @@ public sealed class WebhookReceiverTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Post_SignedOpenedIssueWithTrainLabel_StartsOneExecution()
+    {
+        _github.Permission(Repository, "Codertocat", "write");
+        var payload = Payloads.Load("issues.opened");
+        payload["issue"]!["labels"]![0]!["name"] = IssueLabels.Train;
+        payload["issue"]!["body"] = Harness.RequestBody;
+
+        var response = await PostAsync("issues", payload, "delivery-opened-train");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await ProcessedAsync();
+        Assert.Single(_harness.Executor.ListExecutions());
+    }
+
+    [Fact]
     public async Task Post_SignedOpenedIssueWithoutTrainLabel_StartsNothing()
     {
         _github.Permission(Repository, "Codertocat", "admin");

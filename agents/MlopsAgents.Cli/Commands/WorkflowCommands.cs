@@ -156,7 +156,9 @@ internal static class WorkflowCommands
                     : $"EXECUTION: '{executionId}' → an execution waiting for an answer (see `mlops executions list --status waiting`)");
             }
 
-            return await ReportAsync(runtime, executionId, ct);
+            // A reject is meant to stop the run, so its failed end is the command's success.
+            var code = await ReportAsync(runtime, executionId, ct);
+            return approve ? code : CliEnvironment.Ok;
         });
         return command;
     }

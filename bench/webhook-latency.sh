@@ -23,7 +23,7 @@ port, n = int(sys.argv[1]), int(sys.argv[2])
 url = f"http://127.0.0.1:{port}/api/github/webhooks"
 for _ in range(100):
     try:
-        urllib.request.urlopen(urllib.request.Request(url, data=b"{}", headers={"X-GitHub-Event": "ping"}), timeout=1)
+        urllib.request.urlopen(urllib.request.Request(url, data=b"{}", headers={"X-GitHub-Event": "ping", "Content-Type": "application/json"}), timeout=1)
     except urllib.error.HTTPError:
         break
     except OSError:

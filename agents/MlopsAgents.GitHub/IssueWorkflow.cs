@@ -22,10 +22,11 @@ public sealed partial class IssueWorkflow
     private readonly ICommentResponder _responder;
     private readonly RequestParseOptions _parseOptions;
     private readonly ILogger _logger;
+    private readonly IModelRollback? _rollback;
 
     public IssueWorkflow(
         StateMachineExecutor executor, AslDefinition definition, IIssueHost host, IssueLinkStore links, CommenterAuthorizer authorizer,
-        RequestParseOptions parseOptions, ICommentResponder? responder = null, ILogger<IssueWorkflow>? logger = null)
+        RequestParseOptions parseOptions, ICommentResponder? responder = null, ILogger<IssueWorkflow>? logger = null, IModelRollback? rollback = null)
     {
         _executor = executor ?? throw new ArgumentNullException(nameof(executor));
         _definition = definition ?? throw new ArgumentNullException(nameof(definition));
@@ -35,6 +36,7 @@ public sealed partial class IssueWorkflow
         _parseOptions = parseOptions ?? throw new ArgumentNullException(nameof(parseOptions));
         _responder = responder ?? new DefaultCommentResponder();
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _rollback = rollback;
     }
 
     /// <summary>
@@ -120,8 +122,7 @@ public sealed partial class IssueWorkflow
             case CommentCommandKind.Reject:
                 return await AnswerAsync(issue, author, active, kind: null, approve: false, reason: command.Reason, cancellationToken).ConfigureAwait(false);
             default:
-                await _host.CreateCommentAsync(issue, $"@{author} `{command}` is run from the CLI or the MCP tool `rollback_model`; this issue's flow handles /approve, /reject, /retrain and /status.", cancellationToken).ConfigureAwait(false);
-                return CommentOutcome.Invalid;
+                return await RollbackAsync(issue, author, command.Version?.ToString(), cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -182,6 +183,22 @@ public sealed partial class IssueWorkflow
         await _host.CreateCommentAsync(issue, approve ? $"👍 Thanks @{user}, continuing run `{link.ExecutionId}`." : $"🛑 Run `{link.ExecutionId}` was rejected by @{user}.", cancellationToken).ConfigureAwait(false);
         Log.Answered(_logger, link.ExecutionId, user, approve);
         return CommentOutcome.Done;
+    }
+
+    private async Task<CommentOutcome> RollbackAsync(IssueRef issue, string author, string? version, CancellationToken cancellationToken)
+    {
+        // The issue's model: the one its latest run registered, else the name its request asked for.
+        var latest = _links.FindByIssue(issue).Select(l => _executor.DescribeExecution(l.ExecutionId)).FirstOrDefault(d => d is not null);
+        var model = latest?.Output?["package"]?["name"]?.GetValue<string>() ?? latest?.Input?["request"]?["model_name"]?.GetValue<string>();
+        if (_rollback is null || model is null)
+        {
+            await _host.CreateCommentAsync(issue, $"@{author} there is no model to roll back for this issue yet{(_rollback is null ? " (rollback is not enabled on this runner; use `mlops rollback MODEL`)" : "")}.", cancellationToken).ConfigureAwait(false);
+            return CommentOutcome.Invalid;
+        }
+
+        var outcome = await _rollback.RollbackAsync(model, version, cancellationToken).ConfigureAwait(false);
+        await _host.CreateCommentAsync(issue, outcome.Done ? $"⏪ {outcome.Message} (requested by @{author})" : $"@{author} the rollback did not happen: {outcome.Message}", cancellationToken).ConfigureAwait(false);
+        return outcome.Done ? CommentOutcome.Done : CommentOutcome.Invalid;
     }
 
     private async Task<bool> AuthorizedAsync(IssueRef issue, string user, string action, CancellationToken cancellationToken)

@@ -73,7 +73,8 @@ public sealed class WorkflowRuntime : IAsyncDisposable
             loggers?.CreateLogger<StateMachineExecutor>());
         var workflow = new IssueWorkflow(
             executor, definition ?? LoadDefinition(), host, links, new CommenterAuthorizer(host, options, time),
-            new RequestParseOptions { DataRoot = Path.GetFullPath(dataRoot) }, new DefaultCommentResponder(), loggers?.CreateLogger<IssueWorkflow>());
+            new RequestParseOptions { DataRoot = Path.GetFullPath(dataRoot) }, new DefaultCommentResponder(), loggers?.CreateLogger<IssueWorkflow>(),
+            new RegistryModelRollback(new Plugins.MlopsContext(home, Path.GetFullPath(dataRoot))));
         return new WorkflowRuntime(home, options, host, links, executor, workflow, ownsInner ? inner as IAsyncDisposable : null);
     }
 

@@ -144,6 +144,40 @@ public sealed class IssueWorkflowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task HandleCommentAsync_RollbackCommand_RollsBackTheIssuesModelForAuthorizedUsersOnly()
+    {
+        var rollback = new RecordingRollback();
+        var workflow = new IssueWorkflow(_h.Executor, Harness.Definition(), _local, _h.Links, _h.Authorizer,
+            new Plugins.Requests.RequestParseOptions { DataRoot = _h.Dir.Path }, rollback: rollback);
+        var empty = await _local.CreateIssueAsync("Nothing yet", Harness.RequestBody, CancellationToken.None);
+        Assert.Equal(CommentOutcome.Invalid, await workflow.HandleCommentAsync(empty, Operator, "/rollback"));
+
+        var issue = await _local.CreateIssueAsync("Train wine", Harness.RequestBody, CancellationToken.None);
+        var id = (await workflow.StartAsync(issue, Operator, Harness.RequestBody))!;
+        await _h.IdleAsync(id);
+        await workflow.ApproveAsync(id, Operator);
+        Assert.Equal(ExecutionStatus.Succeeded, (await _h.IdleAsync(id)).Summary.Status);
+
+        Assert.Equal(CommentOutcome.Refused, await workflow.HandleCommentAsync(issue, "stranger", "/rollback v1.0.0"));
+        Assert.Empty(rollback.Calls);
+        Assert.Equal(CommentOutcome.Done, await workflow.HandleCommentAsync(issue, Operator, "/rollback v1.0.0"));
+
+        Assert.Equal([("wine-classifier", (string?)"1.0.0")], rollback.Calls);
+        Assert.Contains(_local.ReadComments(issue), c => c.Body.StartsWith("⏪ rolled wine-classifier back", StringComparison.Ordinal));
+    }
+
+    private sealed class RecordingRollback : IModelRollback
+    {
+        public List<(string Model, string? Version)> Calls { get; } = [];
+
+        public Task<RollbackOutcome> RollbackAsync(string modelName, string? version, CancellationToken cancellationToken)
+        {
+            Calls.Add((modelName, version));
+            return Task.FromResult(new RollbackOutcome(true, $"rolled {modelName} back to {version}"));
+        }
+    }
+
+    [Fact]
     public async Task InvokeAsync_SameIdempotencyKeyTwice_PostsOneComment()
     {
         var issue = await _local.CreateIssueAsync("Train wine", Harness.RequestBody, CancellationToken.None);

@@ -47,6 +47,18 @@ public sealed class WorkflowRuntimeTests
     }
 
     [Fact]
+    public async Task RegistryModelRollback_UnknownModel_NotDoneWithTheRegistrysMessage()
+    {
+        using var dir = new TempDirectory();
+        var rollback = new RegistryModelRollback(new Plugins.MlopsContext(new MlopsHome(dir.Path).EnsureCreated(), dir.Path));
+
+        var outcome = await rollback.RollbackAsync("no-such-model", null, CancellationToken.None);
+
+        Assert.False(outcome.Done);
+        Assert.Contains("no-such-model", outcome.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void LoadDefinition_MissingFile_NamesTheSettingAndPath()
     {
         var error = Assert.Throws<FileNotFoundException>(() => WorkflowRuntime.LoadDefinition("/nonexistent/x.asl.json"));

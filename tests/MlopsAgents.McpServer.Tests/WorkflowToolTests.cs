@@ -63,6 +63,27 @@ public sealed class WorkflowToolTests(McpServerFixture server) : IClassFixture<M
     }
 
     [Fact]
+    public async Task StateMachine_JudgeFailsWithNoRetriesLeft_RollsBackNothingAndFailsWithReason()
+    {
+        var input = await InputAsync("wf-fail", threshold: "0.999", maxRetry: 0);
+        using var dir = new TempFolder();
+        await using var executor = new StateMachineExecutor(dir.Combine("workflow.db"), new McpTaskInvoker(server.Writable));
+
+        var id = executor.StartExecution(Definition(), input, "exec-fail");
+        var result = await RunApprovingAsync(executor, id);
+
+        Assert.NotNull(result);
+        Assert.Equal(ExecutionStatus.Failed, result.Summary.Status);
+        Assert.Equal("Mlops.TrainingFailed", result.Error);
+        var states = result.History.Where(e => e.Type == HistoryEventTypes.StateEntered).Select(e => e.State).ToList();
+        Assert.Equal(["RollbackModel", "NotifyFailure", "TrainingFailed"], states.TakeLast(3));
+        var rollback = result.History.Last(e => e.Type == HistoryEventTypes.TaskSucceeded && e.State == "RollbackModel").Data!;
+        Assert.False(rollback["rolled_back"]!.GetValue<bool>());
+        Assert.Empty(server.Context.Registry.ListModelVersions("wf-fail-model"));
+        Assert.Contains(File.ReadLines(Path.Combine(server.Home, "notifications.jsonl")), l => l.Contains("exec-fail", StringComparison.Ordinal) && l.Contains("\"failure\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task CallTool_SameIdempotencyKeyForAnotherTool_Refused()
     {
         var meta = new RequestOptions { Meta = new JsonObject { ["idempotency_key"] = "k-shared" } };
@@ -90,10 +111,10 @@ public sealed class WorkflowToolTests(McpServerFixture server) : IClassFixture<M
         Assert.Equal("f1_score", verdict.GetProperty("metric").GetString());
     }
 
-    private async Task<JsonObject> InputAsync(string name)
+    private async Task<JsonObject> InputAsync(string name, string threshold = "0.85", int maxRetry = 1)
     {
         (await server.Writable.CallToolAsync("load_dataset", Args(("path", "breast_cancer.csv"), ("dataset_id", name), ("target", "diagnosis")))).Ok();
-        var text = $"dataset_id: {name}\ntarget: diagnosis\ntask_type: classification\nalgorithm: logistic_regression\nevaluation_threshold: 0.85\nmodel_name: {name}-model\nmax_retry: 1\n";
+        var text = $"dataset_id: {name}\ntarget: diagnosis\ntask_type: classification\nalgorithm: logistic_regression\nevaluation_threshold: {threshold}\nmodel_name: {name}-model\nmax_retry: {maxRetry}\n";
         var parsed = TrainingRequestParser.Parse(text, new RequestParseOptions { DataRoot = McpServerFixture.DataRoot });
         Assert.True(parsed.IsValid, string.Join("; ", parsed.Errors));
         return WorkflowInput.Build(parsed.Request!, text);

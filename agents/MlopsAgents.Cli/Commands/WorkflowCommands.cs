@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Hosting;
 using MlopsAgents.GitHub;
 using MlopsAgents.GitHub.Webhooks;
 using MlopsAgents.Workflow.StateMachine;
@@ -155,7 +156,9 @@ internal static class WorkflowCommands
                     : $"EXECUTION: '{executionId}' → an execution waiting for an answer (see `mlops executions list --status waiting`)");
             }
 
-            return await ReportAsync(runtime, executionId, ct);
+            // A reject is meant to stop the run, so its failed end is the command's success.
+            var code = await ReportAsync(runtime, executionId, ct);
+            return approve ? code : CliEnvironment.Ok;
         });
         return command;
     }
@@ -238,14 +241,14 @@ internal static class WorkflowCommands
             Console.Error.WriteLine($"receiving webhooks on {string.Join(", ", app.Urls)}{WebhookEndpoint.DefaultPath} (Ctrl+C stops)");
             try
             {
-                await Task.Delay(Timeout.Infinite, ct);
+                // Ends on Ctrl+C (the command's token) or SIGTERM (the host's lifetime), whichever comes first.
+                await app.WaitForShutdownAsync(ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
-                // Ctrl+C.
+                await app.StopAsync(CancellationToken.None);
             }
 
-            await app.StopAsync(CancellationToken.None);
             return CliEnvironment.Ok;
         });
         return command;

@@ -25,7 +25,7 @@ public sealed class WebhookReceiverTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var options = _github.Options(Secret);
+        var options = _github.Options(Secret) with { HistoryBranch = "mlops-history" };
         _harness = Harness.Create(_ => _github.Host(), options);
         _app = WebhookEndpoint.Build(options, _harness.Workflow, _harness.Links, port: 0);
         await _app.StartAsync();
@@ -57,6 +57,21 @@ public sealed class WebhookReceiverTests : IAsyncLifetime
         Assert.Equal("WaitForOptimizationApproval", execution.Summary.CurrentState);
         Assert.Equal("wine-demo", execution.Input!["request"]!["dataset_id"]!.GetValue<string>());
         Assert.Contains(_github.CommentBodies(Repository, 1), b => b.Contains("Proposed training plan", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Post_SignedOpenedIssueWithTrainLabel_StartsOneExecution()
+    {
+        _github.Permission(Repository, "Codertocat", "write");
+        var payload = Payloads.Load("issues.opened");
+        payload["issue"]!["labels"]![0]!["name"] = IssueLabels.Train;
+        payload["issue"]!["body"] = Harness.RequestBody;
+
+        var response = await PostAsync("issues", payload, "delivery-opened-train");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await ProcessedAsync();
+        Assert.Single(_harness.Executor.ListExecutions());
     }
 
     [Fact]
@@ -145,6 +160,15 @@ public sealed class WebhookReceiverTests : IAsyncLifetime
 
         Assert.Equal(ExecutionStatus.Succeeded, result.Summary.Status);
         Assert.Contains("preprocess_supervised", _harness.Inner.Steps);
+
+        // What the run told GitHub: the progress comment edited in place, the state label, the history commit on the branch.
+        var requests = _github.Requests;
+        Assert.Contains(requests, r => r.Method == "PATCH" && r.Path == $"/api/v3/repos/{Repository}/issues/comments/{GitHubStub.CreatedCommentId}");
+        Assert.Contains(requests, r => r.Method == "POST" && r.Path == $"/api/v3/repos/{Repository}/issues/1/labels" && r.Body!.Contains(IssueLabels.Deployed, StringComparison.Ordinal));
+        var commit = Assert.Single(requests, r => r.Method == "PUT");
+        Assert.Equal($"/api/v3/repos/{Repository}/contents/training_history/run.json", commit.Path);
+        Assert.Equal("mlops-history", JsonNode.Parse(commit.Body!)!["branch"]!.GetValue<string>());
+        Assert.Contains(_github.CommentBodies(Repository, 1), b => b.StartsWith("### ✅ Training complete", StringComparison.Ordinal));
     }
 
     private static JsonObject TrainLabeled()

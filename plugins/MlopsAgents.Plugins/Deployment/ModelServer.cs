@@ -140,7 +140,7 @@ public sealed class ModelServer : IAsyncDisposable
         var app = builder.Build();
         var metrics = new ServingMetrics();
         var primaryModel = packages[0].Metadata.ModelName;
-        var monitor = new LiveMonitor(options.FeedbackCapacity, options.MonitorWindowRows, options.Baselines);
+        var monitor = new LiveMonitor(options.FeedbackCapacity, options.MonitorWindowRows, options.Baselines, options.Drift);
         var log = options.DeploymentLog ?? new DeploymentLog();
         var inferenceLog = options.InferenceSampleRate > 0
             ? new InferenceLog(options.InferenceStore!, options.InferenceSampleRate, options.InferenceChunkRows, options.TimeProvider)

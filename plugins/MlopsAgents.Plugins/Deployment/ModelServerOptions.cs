@@ -33,6 +33,9 @@ public sealed record ModelServerOptions
     /// <summary>The training baselines the live monitor compares traffic with, by model name; a model without one shows no drift.</summary>
     public IReadOnlyDictionary<string, DriftBaseline> Baselines { get; init; } = new Dictionary<string, DriftBaseline>(StringComparer.Ordinal);
 
+    /// <summary>How the live monitor decides drift (Evidently's defaults unless set).</summary>
+    public DriftOptions? Drift { get; init; }
+
     /// <summary>The deployment log the dashboard shows; the server starts an empty in-memory one when null.</summary>
     public DeploymentLog? DeploymentLog { get; init; }
 

@@ -6,6 +6,8 @@ return args.FirstOrDefault() switch
 {
     "mcp-latency" => await McpLatency.RunAsync(args[1..]),
     "speed" => Speed.Run(args[1..]),
+    "drift" => DriftBench.Run(args[1..]),
+    "serving" => await ServingBench.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -13,5 +15,7 @@ static int Usage()
 {
     Console.Error.WriteLine("usage: MlopsAgents.Bench mcp-latency [--clients N] [--calls N]");
     Console.Error.WriteLine("       MlopsAgents.Bench speed --train TRAIN.csv --test TEST.csv --label COLUMN [--name NAME] [--repeat N]");
+    Console.Error.WriteLine("       MlopsAgents.Bench drift [--rows N] [--features N] [--repeat N]");
+    Console.Error.WriteLine("       MlopsAgents.Bench serving --home MLOPS_HOME [--seconds N] [--connections N] [--threads N]");
     return 2;
 }

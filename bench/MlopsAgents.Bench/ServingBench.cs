@@ -52,6 +52,18 @@ internal static partial class ServingBench
         })));
         var inProcessRate = calls / watch.Elapsed.TotalSeconds;
 
+        // The same row 32 times per call: how much of a call's cost is per call rather than per row.
+        var batch = Enumerable.Repeat(input[0], 32).ToArray();
+        long batchCalls = 0;
+        watch.Restart();
+        while (watch.Elapsed.TotalSeconds < 2)
+        {
+            package.Predict(batch);
+            batchCalls++;
+        }
+
+        var batchRowRate = batchCalls * batch.Length / watch.Elapsed.TotalSeconds;
+
         // ---- over HTTP: wrk against the real server on 127.0.0.1 ----
         await using var server = await ModelServer.StartAsync(packages, port: 0);
         var script = Path.Combine(Path.GetTempPath(), $"mlops-wrk-{Guid.NewGuid():N}.lua");
@@ -72,6 +84,7 @@ internal static partial class ServingBench
             Console.WriteLine("| path | predictions/s | p50 | p99 | non-2xx |");
             Console.WriteLine("|---|---|---|---|---|");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| in process, {Environment.ProcessorCount} threads, 1 row per call (ceiling) | {inProcessRate:N0} | – | – | – |"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| in process, 1 thread, 32 rows per call | {batchRowRate:N0} rows/s | – | – | – |"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| HTTP POST /predict, wrk -t{threads} -c{connections} -d{seconds}s, 1 row per request | {rate:N0} | {p50} | {p99} | {errors} |"));
             Console.WriteLine();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"server-side: {served.RequestCount:N0} requests, p50 {served.P50 * 1000:0.00} ms, p99 {served.P99 * 1000:0.00} ms (histogram estimate, handler only)"));

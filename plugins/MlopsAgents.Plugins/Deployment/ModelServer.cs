@@ -13,9 +13,6 @@ using MlopsAgents.Plugins.Packaging;
 
 namespace MlopsAgents.Plugins.Deployment;
 
-/// <summary>One loaded version and the worker slots that bound how many of its predictions run at once.</summary>
-internal sealed record VersionSlot(ModelPackage Package, SemaphoreSlim Workers);
-
 /// <summary>
 /// The local model server: serves deployed model versions on 127.0.0.1 with POST /predict, GET /health,
 /// GET /openapi.json, GET /metrics, POST /feedback and the live GET /dashboard. The most recently deployed model
@@ -39,16 +36,17 @@ public sealed class ModelServer : IAsyncDisposable
     public const string RequestIdHeader = "X-Request-Id";
 
     private readonly WebApplication _app;
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, VersionSlot>> _versions;
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, VersionWorkers>> _versions;
     private readonly ModelServerOptions _options;
     private readonly InferenceLog? _inferenceLog;
+    private readonly List<Task> _retired = [];
 
     private ModelServer(
         WebApplication app,
         Uri baseAddress,
         TrafficRouter router,
         ServingMetrics metrics,
-        ConcurrentDictionary<string, ConcurrentDictionary<string, VersionSlot>> versions,
+        ConcurrentDictionary<string, ConcurrentDictionary<string, VersionWorkers>> versions,
         ModelServerOptions options,
         LiveMonitor monitor,
         DeploymentLog log,
@@ -111,14 +109,16 @@ public sealed class ModelServer : IAsyncDisposable
             throw new InvalidOperationException("No model is deployed, so there is nothing to serve. Run `mlops run ISSUE.md` first.");
         }
 
-        var versions = new ConcurrentDictionary<string, ConcurrentDictionary<string, VersionSlot>>(StringComparer.Ordinal);
+        var versions = new ConcurrentDictionary<string, ConcurrentDictionary<string, VersionWorkers>>(StringComparer.Ordinal);
         foreach (var package in packages)
         {
-            var byVersion = versions.GetOrAdd(package.Metadata.ModelName, _ => new ConcurrentDictionary<string, VersionSlot>(StringComparer.Ordinal));
-            if (!byVersion.TryAdd(package.Metadata.Version, new VersionSlot(package, new SemaphoreSlim(options.WorkersPerVersion))))
+            var byVersion = versions.GetOrAdd(package.Metadata.ModelName, _ => new ConcurrentDictionary<string, VersionWorkers>(StringComparer.Ordinal));
+            if (byVersion.ContainsKey(package.Metadata.Version))
             {
                 throw new InvalidOperationException($"Model {package.Metadata.ModelName} {package.Metadata.Version} is listed twice; deploy each version once.");
             }
+
+            byVersion[package.Metadata.Version] = new VersionWorkers(package, options.WorkersPerVersion, options.MaxBatchRows, options.Interceptor);
         }
 
         var router = new TrafficRouter();
@@ -200,10 +200,15 @@ public sealed class ModelServer : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(package);
         var model = package.Metadata.ModelName;
-        var byVersion = _versions.GetOrAdd(model, _ => new ConcurrentDictionary<string, VersionSlot>(StringComparer.Ordinal));
-        if (!byVersion.TryAdd(package.Metadata.Version, new VersionSlot(package, new SemaphoreSlim(_options.WorkersPerVersion))))
+        var byVersion = _versions.GetOrAdd(model, _ => new ConcurrentDictionary<string, VersionWorkers>(StringComparer.Ordinal));
+        lock (byVersion)
         {
-            throw new InvalidOperationException($"{model} {package.Metadata.Version} is already loaded on this server.");
+            if (byVersion.ContainsKey(package.Metadata.Version))
+            {
+                throw new InvalidOperationException($"{model} {package.Metadata.Version} is already loaded on this server.");
+            }
+
+            byVersion[package.Metadata.Version] = new VersionWorkers(package, _options.WorkersPerVersion, _options.MaxBatchRows, _options.Interceptor);
         }
 
         if (Router.TableFor(model) is null)
@@ -220,9 +225,15 @@ public sealed class ModelServer : IAsyncDisposable
             throw new InvalidOperationException($"{model} {version} still gets traffic ({table.Weights.Count} routed versions); route it away before retiring it.");
         }
 
-        if (!_versions.TryGetValue(model, out var byVersion) || !byVersion.TryRemove(version, out _))
+        if (!_versions.TryGetValue(model, out var byVersion) || !byVersion.TryRemove(version, out var workers))
         {
             throw new ArgumentException($"{model} {version} is not loaded here; loaded: {string.Join(", ", VersionsOf(model))}.", nameof(version));
+        }
+
+        // Requests already queued finish; the server's disposal waits for the workers to drain.
+        lock (_retired)
+        {
+            _retired.Add(workers.DisposeAsync().AsTask());
         }
     }
 
@@ -248,13 +259,25 @@ public sealed class ModelServer : IAsyncDisposable
     {
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
+        foreach (var workers in _versions.Values.SelectMany(v => v.Values))
+        {
+            await workers.DisposeAsync().ConfigureAwait(false);
+        }
+
+        Task[] retired;
+        lock (_retired)
+        {
+            retired = [.. _retired];
+        }
+
+        await Task.WhenAll(retired).ConfigureAwait(false);
         if (_inferenceLog is not null)
         {
             await _inferenceLog.DisposeAsync().ConfigureAwait(false);
         }
     }
 
-    private static void Validate(ConcurrentDictionary<string, ConcurrentDictionary<string, VersionSlot>> versions, string model, RoutingTable table)
+    private static void Validate(ConcurrentDictionary<string, ConcurrentDictionary<string, VersionWorkers>> versions, string model, RoutingTable table)
     {
         if (!versions.TryGetValue(model, out var byVersion))
         {
@@ -267,7 +290,7 @@ public sealed class ModelServer : IAsyncDisposable
         }
     }
 
-    private static IResult OpenApiFor(ConcurrentDictionary<string, ConcurrentDictionary<string, VersionSlot>> versions, TrafficRouter router, string model, HttpRequest http)
+    private static IResult OpenApiFor(ConcurrentDictionary<string, ConcurrentDictionary<string, VersionWorkers>> versions, TrafficRouter router, string model, HttpRequest http)
     {
         // The document of the version taking most of the traffic: that is the contract most callers meet.
         var main = router.TableFor(model)!.Weights.MaxBy(w => w.Weight)!.Version;
@@ -280,7 +303,7 @@ public sealed class ModelServer : IAsyncDisposable
     private static IResult UnknownModel(string name, IEnumerable<string> known) =>
         PredictHandler.Problem(404, $"Model '{name}' is not deployed here; deployed: {string.Join(", ", known.Order(StringComparer.Ordinal))}.", []);
 
-    private static IResult UnknownVersion(ConcurrentDictionary<string, ConcurrentDictionary<string, VersionSlot>> versions, string name, string version) =>
+    private static IResult UnknownVersion(ConcurrentDictionary<string, ConcurrentDictionary<string, VersionWorkers>> versions, string name, string version) =>
         versions.TryGetValue(name, out var byVersion)
             ? PredictHandler.Problem(404, $"Version '{version}' of {name} is not loaded here; loaded: {string.Join(", ", byVersion.Keys.Order(StringComparer.Ordinal))}.", [])
             : UnknownModel(name, versions.Keys);

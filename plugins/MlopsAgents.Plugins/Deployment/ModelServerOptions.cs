@@ -10,10 +10,13 @@ public sealed record ModelServerOptions
     public static ModelServerOptions Default { get; } = new();
 
     /// <summary>
-    /// How many predictions one version runs at once (its worker instances). More requests wait for a free worker,
-    /// so one slow version cannot take every thread from the others.
+    /// How many workers one version runs (its worker instances): each predicts one batch at a time, so this bounds the
+    /// version's concurrent predictions and one slow version cannot take every thread from the others.
     /// </summary>
     public int WorkersPerVersion { get; init; } = Math.Max(1, Environment.ProcessorCount);
+
+    /// <summary>The most rows one worker predicts in one call when requests queue up (dynamic batching).</summary>
+    public int MaxBatchRows { get; init; } = 256;
 
     /// <summary>The share of predictions written to the inference log, 0 to 1; 0 turns the log off.</summary>
     public double InferenceSampleRate { get; init; }
@@ -51,6 +54,11 @@ public sealed record ModelServerOptions
         if (WorkersPerVersion is < 1 or > 1024)
         {
             throw new ArgumentOutOfRangeException(nameof(WorkersPerVersion), WorkersPerVersion, $"WorkersPerVersion is {WorkersPerVersion}; allowed: 1 to 1024.");
+        }
+
+        if (MaxBatchRows is < 1 or > 10_000)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxBatchRows), MaxBatchRows, $"MaxBatchRows is {MaxBatchRows}; allowed: 1 to 10,000.");
         }
 
         if (double.IsNaN(InferenceSampleRate) || InferenceSampleRate is < 0 or > 1)

@@ -18,7 +18,7 @@ namespace MlopsAgents.Plugins.Deployment;
 internal sealed partial class PredictHandler(
     TrafficRouter router,
     ServingMetrics metrics,
-    ConcurrentDictionary<string, ConcurrentDictionary<string, VersionSlot>> versions,
+    ConcurrentDictionary<string, ConcurrentDictionary<string, VersionWorkers>> versions,
     LiveMonitor monitor,
     InferenceLog? inferenceLog,
     ModelServerOptions options,
@@ -43,21 +43,7 @@ internal sealed partial class PredictHandler(
         var requestId = RequestId(http.Request);
         http.Response.Headers[ModelServer.VersionHeader] = decision.Version;
         http.Response.Headers[ModelServer.RequestIdHeader] = requestId;
-        int status;
-        IResult result;
-        await slot.Workers.WaitAsync(http.RequestAborted).ConfigureAwait(false);
-        try
-        {
-            var injected = options.Interceptor is null ? null : await options.Interceptor.BeforePredictAsync(model, decision.Version, http.RequestAborted).ConfigureAwait(false);
-            (status, result) = injected is { } code
-                ? (code, Problem(code, $"Injected failure {code} for {model} {decision.Version}.", []))
-                : await PredictAsync(slot.Package, shadow, requestId, http).ConfigureAwait(false);
-        }
-        finally
-        {
-            slot.Workers.Release();
-        }
-
+        var (status, result) = await PredictAsync(slot, shadow, requestId, http).ConfigureAwait(false);
         metrics.For(model, decision.Version).Record(status, Stopwatch.GetElapsedTime(started));
         return result;
     }
@@ -140,8 +126,9 @@ internal sealed partial class PredictHandler(
         return given.Length is > 0 and <= MaxRequestIdLength ? given : Guid.NewGuid().ToString("N");
     }
 
-    private async Task<(int Status, IResult Result)> PredictAsync(ModelPackage package, ModelPackage? shadow, string requestId, HttpContext http)
+    private async Task<(int Status, IResult Result)> PredictAsync(VersionWorkers workers, ModelPackage? shadow, string requestId, HttpContext http)
     {
+        var package = workers.Package;
         JsonDocument document;
         try
         {
@@ -171,10 +158,16 @@ internal sealed partial class PredictHandler(
             // The shadow runs alongside the primary, on the same parsed rows (read-only, so safe to share), and
             // finishes before the document is disposed; only the primary's answer goes back to the caller.
             var shadowTask = shadow is null ? null : Task.Run(() => shadow.Predict(input));
-            var (predictions, errors) = package.Predict(input);
+            var work = await workers.PredictAsync(input, http.RequestAborted).ConfigureAwait(false);
+            var (predictions, errors) = (work.Predictions, work.Errors);
             if (shadowTask is not null)
             {
                 await RecordShadowAsync(package, shadow!, predictions, shadowTask).ConfigureAwait(false);
+            }
+
+            if (work.InjectedStatus is { } injected)
+            {
+                return (injected, Problem(injected, $"Injected failure {injected} for {package.Metadata.ModelName} {package.Metadata.Version}.", []));
             }
 
             if (predictions is null)

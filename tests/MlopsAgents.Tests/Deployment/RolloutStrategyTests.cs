@@ -266,6 +266,24 @@ public sealed class RolloutStrategyTests(TwoVersionFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task Batching_BadRowsAmongConcurrentRequests_FailOnlyTheirOwnRequests()
+    {
+        const string Bad = """{"rows": [{"age": 45, "income": 52000, "employment": "salaried", "region": "west", "sex": "male", "loan_amount": 20000, "credit_score": 720, "debt_ratio": 0.2, "colour": "red"}]}""";
+        _faults.SlowDown("1.0.0", TimeSpan.FromMilliseconds(5));
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 40).Select(async i =>
+        {
+            using var response = await _http!.PostAsync("/predict", Json(i % 4 == 0 ? Bad : Row));
+            return (Bad: i % 4 == 0, response.StatusCode, Body: await response.Content.ReadAsStringAsync());
+        }));
+
+        Assert.All(responses.Where(r => r.Bad), r => Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode));
+        Assert.All(responses.Where(r => r.Bad), r => Assert.Contains("'colour' is not an input", r.Body, StringComparison.Ordinal));
+        Assert.All(responses.Where(r => !r.Bad), r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.Single(responses.Where(r => !r.Bad).Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("predictions").GetRawText()).Distinct());
+    }
+
+    [Fact]
     public async Task Feedback_UnknownRequestAndBadBody_AreRejectedWithReasons()
     {
         using var unknown = await _http!.PostAsJsonAsync("/feedback", new { feedback = new[] { new { request_id = "nope", row = 0, label = "yes" } } });

@@ -177,6 +177,40 @@ public sealed class RolloutRunner(ModelServer server, HttpClient http, TimeProvi
         return new ShadowReport(model, primary, shadow, c.Requests, c.FailedRequests, c.ComparedRows, c.AgreementRate, p.P95);
     }
 
+    /// <summary>
+    /// Runs a whole rollout on this runner's clock: a canary until it completes or rolls back (evaluated every
+    /// <see cref="RolloutRequest.EvaluationInterval"/>), or starts an A/B split, a blue/green switch or a shadow.
+    /// Returns a one-line outcome.
+    /// </summary>
+    public async Task<string> RunAsync(RolloutRequest request, string? warmupBody, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        request.Validate();
+        var current = server.Router.TableFor(request.Model) ?? throw new ArgumentException($"Model '{request.Model}' is not served here; served: {string.Join(", ", server.Models)}.", nameof(request));
+        var stable = current.Weights.MaxBy(w => w.Weight)!.Version;
+        switch (request.Strategy)
+        {
+            case RolloutStrategy.Canary:
+                var rollout = await StartCanaryAsync(new CanaryPlan(request.Model, stable, request.Version, request.Steps, request.BakeTime, request.MaxErrorRate, request.MaxP95Seconds), cancellationToken).ConfigureAwait(false);
+                if (!rollout.IsFinished)
+                {
+                    await rollout.RunAsync(request.EvaluationInterval, cancellationToken).ConfigureAwait(false);
+                }
+
+                return server.DeploymentLog.Events[^1].ToString();
+            case RolloutStrategy.AB:
+                return await StartAbTestAsync(request.Model, stable, request.Version, request.AbPercent, cancellationToken).ConfigureAwait(false)
+                    ? Invariant($"A/B test running: {stable} {100 - request.AbPercent}%, {request.Version} {request.AbPercent}%")
+                    : server.DeploymentLog.Events[^1].ToString();
+            case RolloutStrategy.BlueGreen:
+                _ = await SwitchBlueGreenAsync(request.Model, request.Version, warmupBody ?? string.Empty, warmupBody is null ? 0 : request.WarmupRequests, request.KeepOldFor, cancellationToken).ConfigureAwait(false);
+                return server.DeploymentLog.Events[^1].ToString();
+            default:
+                await StartShadowAsync(request.Model, stable, request.Version, cancellationToken).ConfigureAwait(false);
+                return server.DeploymentLog.Events[^1].ToString();
+        }
+    }
+
     internal async Task RecordAsync(string model, string strategy, string action, RoutingTable table, string reason, CancellationToken cancellationToken) =>
         await server.DeploymentLog.RecordAsync(new DeploymentEvent(_time.GetUtcNow(), model, strategy, action, table.Weights, reason), cancellationToken).ConfigureAwait(false);
 

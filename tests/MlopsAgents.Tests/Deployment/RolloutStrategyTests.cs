@@ -284,6 +284,46 @@ public sealed class RolloutStrategyTests(TwoVersionFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task RunAsync_BlueGreenWithTypicalRowWarmup_SwitchesAndLogs()
+    {
+        var warmup = ServingArtifacts.TypicalRowBody(DriftBaseline.FromJson(fixture.BaselineJson));
+        var request = new RolloutRequest { Model = Model, Version = "1.1.0", Strategy = RolloutStrategy.BlueGreen, WarmupRequests = 3 };
+
+        var outcome = await _runner!.RunAsync(request, warmup);
+
+        Assert.Contains("blue-green switch", outcome, StringComparison.Ordinal);
+        Assert.Equal(3, _server!.Metrics.For(Model, "1.1.0").RequestCount);
+        Assert.All(await SendAsync(5), v => Assert.Equal("1.1.0", v));
+    }
+
+    [Fact]
+    public async Task RunAsync_CanaryWithUnhealthyVersion_EndsAtOnceWithRollback()
+    {
+        _faults.MarkUnhealthy("1.1.0");
+
+        var outcome = await _runner!.RunAsync(new RolloutRequest { Model = Model, Version = "1.1.0" }, null);
+
+        Assert.Contains("canary rollback", outcome, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("canary", RolloutStrategy.Canary)]
+    [InlineData("ab", RolloutStrategy.AB)]
+    [InlineData("blue-green", RolloutStrategy.BlueGreen)]
+    [InlineData("shadow", RolloutStrategy.Shadow)]
+    public void ParseStrategy_KnownNames_Parse(string name, RolloutStrategy expected) =>
+        Assert.Equal(expected, RolloutRequest.ParseStrategy(name));
+
+    [Fact]
+    public void RolloutRequest_BadStepsAndSplit_NameTheOption()
+    {
+        Assert.Equal("--strategy: 'rolling' is not a strategy; allowed: canary, ab, blue-green, shadow.", Assert.Throws<ArgumentException>(() => RolloutRequest.ParseStrategy("rolling")).Message);
+        Assert.Contains("--steps: 'ten'", Assert.Throws<ArgumentException>(() => RolloutRequest.ParseSteps("ten,100")).Message, StringComparison.Ordinal);
+        Assert.Contains("--ab-percent: 100", Assert.Throws<ArgumentException>(() => new RolloutRequest { Model = Model, Version = "1.1.0", AbPercent = 100 }.Validate()).Message, StringComparison.Ordinal);
+        Assert.Contains("strictly increasing", Assert.Throws<ArgumentException>(() => new RolloutRequest { Model = Model, Version = "1.1.0", Steps = [50, 10, 100] }.Validate()).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Feedback_UnknownRequestAndBadBody_AreRejectedWithReasons()
     {
         using var unknown = await _http!.PostAsJsonAsync("/feedback", new { feedback = new[] { new { request_id = "nope", row = 0, label = "yes" } } });

@@ -83,8 +83,8 @@ internal static partial class ServingBench
             Console.WriteLine();
             Console.WriteLine("| path | predictions/s | p50 | p99 | non-2xx |");
             Console.WriteLine("|---|---|---|---|---|");
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| in process, {Environment.ProcessorCount} threads, 1 row per call (ceiling) | {inProcessRate:N0} | – | – | – |"));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| in process, 1 thread, 32 rows per call | {batchRowRate:N0} rows/s | – | – | – |"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| in process, {Environment.ProcessorCount} threads, 1 row per call | {inProcessRate:N0} | – | – | – |"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| in process, 1 thread, 32 rows per call (ceiling of one core with batching) | {batchRowRate:N0} rows/s | – | – | – |"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| HTTP POST /predict, wrk -t{threads} -c{connections} -d{seconds}s, 1 row per request | {rate:N0} | {p50} | {p99} | {errors} |"));
             Console.WriteLine();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"server-side: {served.RequestCount:N0} requests, p50 {served.P50 * 1000:0.00} ms, p99 {served.P99 * 1000:0.00} ms (histogram estimate, handler only)"));

@@ -21,7 +21,7 @@ public sealed record PromotionCriteria
     {
         if (!Metrics.Contains(metric, StringComparer.Ordinal))
         {
-            throw new ArgumentException($"metric is '{metric}'; allowed: {string.Join(", ", Metrics)}.", nameof(metric));
+            throw new ArgumentException($"metric is '{metric}'; allowed: {string.Join(", ", Metrics)}.");
         }
 
         if (minAbsoluteChange is { } a && (double.IsNaN(a) || a < 0))

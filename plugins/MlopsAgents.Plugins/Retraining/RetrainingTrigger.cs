@@ -12,6 +12,9 @@ public enum RetrainingTriggerKind
     Schedule,
     NewDataVersion,
     CodeChange,
+
+    /// <summary>A person asked for it (<c>mlops retrain</c>, or <c>/retrain</c> on the issue).</summary>
+    Manual,
 }
 
 /// <summary>One reason to retrain a model, with a sentence saying why.</summary>
@@ -24,6 +27,7 @@ public sealed record RetrainingTrigger(RetrainingTriggerKind Kind, string Model,
         RetrainingTriggerKind.MetricDegradation => "metric_degradation",
         RetrainingTriggerKind.Schedule => "schedule",
         RetrainingTriggerKind.NewDataVersion => "new_data_version",
+        RetrainingTriggerKind.Manual => "manual",
         _ => "code_change",
     };
 }

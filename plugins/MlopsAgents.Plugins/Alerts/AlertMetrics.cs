@@ -9,7 +9,8 @@ public static class AlertMetrics
     /// <summary>
     /// The metrics of every version that serves traffic: its system metrics (error_rate, p95_ms, p99_ms, requests)
     /// plus the model's live monitoring (drift_share, dataset_drifted, prediction_drift, estimated_accuracy,
-    /// accuracy, concept_drift). A metric with no data yet is left out, so no rule fires on it.
+    /// accuracy, concept_drift) and, once labels arrived, the version's own accuracy and accuracy_decay (its test
+    /// accuracy minus its realised accuracy). A metric with no data yet is left out, so no rule fires on it.
     /// </summary>
     public static IReadOnlyList<(string Version, IReadOnlyDictionary<string, double> Metrics)> Collect(ModelServer server, string model)
     {
@@ -26,6 +27,15 @@ public static class AlertMetrics
                 metrics["error_rate"] = m.ErrorRate;
                 metrics["p95_ms"] = m.Quantile(0.95) * 1000;
                 metrics["p99_ms"] = m.Quantile(0.99) * 1000;
+            }
+
+            // Accuracy decay: how far the version's realised accuracy on posted labels fell below its test accuracy.
+            var health = server.Monitor.Health(model);
+            if (health.AccuracyByVersion.TryGetValue(weight.Version, out var realised)
+                && server.PackageOf(model, weight.Version).Metadata.Metrics.TryGetValue("accuracy", out var trained))
+            {
+                metrics["accuracy"] = realised;
+                metrics["accuracy_decay"] = trained - realised;
             }
 
             result.Add((weight.Version, metrics));

@@ -26,7 +26,7 @@ public sealed record AlertRule
 {
     /// <summary>The metrics <see cref="AlertMetrics"/> collects, which rules may name.</summary>
     public static readonly IReadOnlyList<string> KnownMetrics =
-        ["error_rate", "p95_ms", "p99_ms", "requests", "drift_share", "dataset_drifted", "prediction_drift", "estimated_accuracy", "accuracy", "concept_drift"];
+        ["error_rate", "p95_ms", "p99_ms", "requests", "drift_share", "dataset_drifted", "prediction_drift", "estimated_accuracy", "accuracy", "accuracy_decay", "concept_drift"];
 
     public AlertRule(string name, string metric, AlertComparison comparison, double threshold, AlertSeverity severity)
     {
@@ -69,7 +69,8 @@ public sealed record AlertRule
 
     /// <summary>
     /// The design's defaults: 5xx rate above 1% and p95 above 100 ms (the rollback thresholds) are critical, dataset
-    /// drift is critical, prediction drift and an estimated accuracy under 0.8 warn.
+    /// drift and concept drift are critical; prediction drift, an estimated accuracy under 0.8 and realised accuracy
+    /// more than 5 points under the test accuracy warn.
     /// </summary>
     public static IReadOnlyList<AlertRule> Defaults { get; } =
     [
@@ -79,6 +80,7 @@ public sealed record AlertRule
         new("prediction-drift", "prediction_drift", AlertComparison.Above, 0.1, AlertSeverity.Warning),
         new("low-estimated-accuracy", "estimated_accuracy", AlertComparison.Below, 0.8, AlertSeverity.Warning),
         new("concept-drift", "concept_drift", AlertComparison.Above, 0.5, AlertSeverity.Critical),
+        new("accuracy-decay", "accuracy_decay", AlertComparison.Above, 0.05, AlertSeverity.Warning),
     ];
 
     /// <summary>True when <paramref name="value"/> crosses the threshold; a missing (NaN) value never fires.</summary>

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Time.Testing;
+using MlopsAgents.Plugins.Alerts;
 using MlopsAgents.Plugins.Deployment;
 using MlopsAgents.Plugins.Monitoring;
 using MlopsAgents.Plugins.Storage;
@@ -230,6 +231,11 @@ public sealed class RolloutStrategyTests(TwoVersionFixture fixture) : IClassFixt
         Assert.True(report.Test!.PValue < 0.001, $"p = {report.Test.PValue}");
         Assert.Contains("p-value", report.ToMarkdown(), StringComparison.Ordinal);
         Assert.Equal("split", _server!.DeploymentLog.Events.Single().Action);
+        var metrics = AlertMetrics.Collect(_server, Model).ToDictionary(v => v.Version, v => v.Metrics);
+        Assert.Equal(1.0, metrics["1.0.0"]["accuracy"]);
+        Assert.True(metrics["1.1.0"]["accuracy_decay"] > 0.3, $"decay {metrics["1.1.0"]["accuracy_decay"]}");
+        var alerts = AlertEvaluator.Evaluate(AlertRule.Defaults, metrics["1.1.0"], Model, "1.1.0", DateTimeOffset.UnixEpoch);
+        Assert.Contains(alerts, a => a.Rule == "accuracy-decay");
     }
 
     [Fact]

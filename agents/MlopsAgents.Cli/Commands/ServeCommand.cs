@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using MlopsAgents.Plugins.Alerts;
 using MlopsAgents.Plugins.Deployment;
 using MlopsAgents.Plugins.Monitoring;
 using MlopsAgents.Plugins.Packaging;
@@ -14,6 +15,9 @@ namespace MlopsAgents.Cli.Commands;
 /// </summary>
 internal static class ServeCommand
 {
+    /// <summary>The environment variable holding the Slack incoming-webhook URL (a secret, so not an option).</summary>
+    public const string SlackWebhookVariable = "MLOPS_SLACK_WEBHOOK";
+
     public static Command Create()
     {
         var port = new Option<int>("--port") { Description = "Port on 127.0.0.1 (0 picks a free one).", DefaultValueFactory = _ => 8080 };
@@ -29,9 +33,10 @@ internal static class ServeCommand
         var maxP95 = new Option<double>("--max-p95-ms") { Description = "Roll back when the canary's p95 latency exceeds this many milliseconds during bake.", DefaultValueFactory = _ => 100 };
         var abPercent = new Option<int>("--ab-percent") { Description = "B's share of traffic in an A/B test.", DefaultValueFactory = _ => 50 };
         var keepOld = new Option<int>("--keep-old") { Description = "Blue/green: seconds the old version stays loaded after the switch.", DefaultValueFactory = _ => 3600 };
+        var alertInterval = new Option<int>("--alert-interval") { Description = "Seconds between alert rule evaluations when MLOPS_SLACK_WEBHOOK is set.", DefaultValueFactory = _ => 30 };
         var command = new Command("serve", "Serve the deployed model versions on 127.0.0.1: POST /predict, POST /feedback, GET /health, /metrics, /openapi.json and the live /dashboard.")
         {
-            port, workers, maxBatch, sampleRate, strategy, model, version, steps, bake, maxErrorRate, maxP95, abPercent, keepOld,
+            port, workers, maxBatch, sampleRate, strategy, model, version, steps, bake, maxErrorRate, maxP95, abPercent, keepOld, alertInterval,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -113,6 +118,19 @@ internal static class ServeCommand
                 return CliEnvironment.Fail(CliEnvironment.InvalidInput, e.Message);
             }
 
+            var webhook = Environment.GetEnvironmentVariable(SlackWebhookVariable);
+            Uri? hook = null;
+            if (!string.IsNullOrWhiteSpace(webhook) && !Uri.TryCreate(webhook, UriKind.Absolute, out hook))
+            {
+                // The webhook URL is a secret: the message names the variable, not its value.
+                return CliEnvironment.Fail(CliEnvironment.InvalidInput, $"{SlackWebhookVariable} is set but is not an absolute URL.");
+            }
+
+            if (parse.GetValue(alertInterval) < 1)
+            {
+                return CliEnvironment.Fail(CliEnvironment.InvalidInput, $"--alert-interval: {parse.GetValue(alertInterval)}; allowed: 1 or more seconds.");
+            }
+
             await using var server = await ModelServer.StartAsync(packages, p, new Dictionary<string, RoutingTable>(StringComparer.Ordinal), options, cancellationToken: ct);
             foreach (var package in packages)
             {
@@ -133,7 +151,27 @@ internal static class ServeCommand
                 Console.Error.WriteLine(await new RolloutRunner(server, http).RunAsync(rollout, warmup, ct));
             }
 
+            using var alertHttp = new HttpClient();
+            using var stopAlerts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var alerts = hook is null
+                ? Task.CompletedTask
+                : new AlertMonitor(server, AlertRule.Defaults, new AlertDispatcher([new SlackWebhookNotifier(alertHttp, hook)]))
+                    .RunAsync(TimeSpan.FromSeconds(parse.GetValue(alertInterval)), e => Console.Error.WriteLine($"alert notification failed: {e.InnerExceptions[0].Message}"), stopAlerts.Token);
+            if (hook is not null)
+            {
+                Console.Error.WriteLine($"alert rules evaluated every {parse.GetValue(alertInterval)} s; notifications go to the Slack webhook in {SlackWebhookVariable}");
+            }
+
             await server.WaitForShutdownAsync(ct);
+            await stopAlerts.CancelAsync();
+            try
+            {
+                await alerts;
+            }
+            catch (OperationCanceledException) when (stopAlerts.IsCancellationRequested)
+            {
+                // The monitor loop ends by cancellation when the server stops.
+            }
             return CliEnvironment.Ok;
         });
         return command;

@@ -330,6 +330,23 @@ public sealed class RolloutStrategyTests(TwoVersionFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task AlertMonitor_InjectedErrors_NotifiesSlackOnceWhileTheIncidentFires()
+    {
+        await using var slack = await Alerts.RecordingHttpServer.StartAsync(_ => (200, "text/plain", "ok"));
+        using var slackHttp = new HttpClient();
+        var monitor = new AlertMonitor(_server!, AlertRule.Defaults, new AlertDispatcher([new SlackWebhookNotifier(slackHttp, new Uri(slack.BaseAddress, "hook"))]), _time);
+        _faults.FailWith("1.0.0", 503);
+        await SendAsync(10, expectSuccess: false);
+
+        var first = await monitor.EvaluateOnceAsync();
+        var again = await monitor.EvaluateOnceAsync();
+
+        Assert.Contains(first, a => a.Rule == "high-error-rate" && a.Version == "1.0.0");
+        Assert.Empty(again);
+        Assert.Single(slack.Requests, r => r.Body.Contains("high-error-rate", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Feedback_UnknownRequestAndBadBody_AreRejectedWithReasons()
     {
         using var unknown = await _http!.PostAsJsonAsync("/feedback", new { feedback = new[] { new { request_id = "nope", row = 0, label = "yes" } } });

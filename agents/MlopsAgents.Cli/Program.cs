@@ -8,6 +8,7 @@ var root = new RootCommand("mlops: issue-driven MLOps on the embedded default (s
     RunCommand.Create(),
     ServeCommand.Create(),
     RollbackCommand.Create(),
+    RetrainCommand.Create(),
     ValidateCommand.Create(),
     DeployInfraCommand.Create(),
     EvalCommand.Create(),

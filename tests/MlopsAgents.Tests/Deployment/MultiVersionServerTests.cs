@@ -23,6 +23,9 @@ public sealed class TwoVersionFixture : IAsyncLifetime
 
     public IReadOnlyList<ModelPackage> Packages { get; private set; } = [];
 
+    /// <summary>The drift baseline the pipeline saved next to version 1.0.0.</summary>
+    public string BaselineJson { get; private set; } = string.Empty;
+
     public async Task InitializeAsync()
     {
         var pipeline = await LocalPipelineTests.PipelineWithDatasetAsync(_dir, "loans.csv", "dataset-loans-001", "default");
@@ -36,6 +39,7 @@ public sealed class TwoVersionFixture : IAsyncLifetime
         metadata["version"] = "1.1.0";
         await File.WriteAllTextAsync(metadataPath, metadata.ToJsonString());
         Packages = [ModelPackage.LoadFromDirectory(source), ModelPackage.LoadFromDirectory(copy)];
+        BaselineJson = await File.ReadAllTextAsync(Path.Combine(source, "drift_baseline.json"));
     }
 
     public Task DisposeAsync()

@@ -176,7 +176,7 @@ public sealed class DriftDetectorTests
         }));
     }
 
-    private static (int Code, string Stdout, string Stderr) RunMlops(params string[] args)
+    internal static (int Code, string Stdout, string Stderr) RunMlops(params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(MlopsDll());

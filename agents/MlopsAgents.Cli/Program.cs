@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MlopsAgents.Aws.Configuration;
 using MlopsAgents.Cli.Commands;
 
 var root = new RootCommand("mlops: issue-driven MLOps on the embedded default (state under MLOPS_HOME, default ./.mlops).")
@@ -18,4 +19,12 @@ foreach (var command in WorkflowCommands.Create())
     root.Subcommands.Add(command);
 }
 
-return await root.Parse(args).InvokeAsync();
+try
+{
+    // Bad backend settings (MLOPS_ARTIFACT_STORE, AWS_REGION, …) are input errors: one message, exit 2, no stack trace.
+    return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (AwsConfigurationException e)
+{
+    return CliEnvironment.Fail(CliEnvironment.InvalidInput, e.Message);
+}

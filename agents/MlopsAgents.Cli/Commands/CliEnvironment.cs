@@ -1,4 +1,6 @@
 using System.Text.Json;
+using MlopsAgents.Aws.Configuration;
+using MlopsAgents.Plugins;
 using MlopsAgents.Plugins.Storage;
 
 namespace MlopsAgents.Cli.Commands;
@@ -16,6 +18,16 @@ internal static class CliEnvironment
     public static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     public static MlopsHome Home => MlopsHome.FromEnvironment().EnsureCreated();
+
+    /// <summary>
+    /// Home, data root and the configured artifact store: MLOPS_ARTIFACT_STORE=s3://bucket/prefix puts artifacts on S3
+    /// (as mlops-mcp does); unset keeps the embedded local store. Throws <see cref="AwsConfigurationException"/> on bad settings.
+    /// </summary>
+    public static MlopsContext Context()
+    {
+        var home = Home;
+        return new MlopsContext(home, DataRoot, AwsBackends.CreateArtifactStore(AwsBackendOptions.FromEnvironment(), home.ArtifactsRoot));
+    }
 
     /// <summary>dataset_uri paths resolve under this root: MLOPS_DATA_ROOT, or the current directory.</summary>
     public static string DataRoot

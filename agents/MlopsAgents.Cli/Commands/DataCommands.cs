@@ -17,9 +17,8 @@ internal static class DataCommands
         var add = new Command("add", "Register a CSV as a new dataset version (identical content keeps the current version).") { file, id, target };
         add.SetAction(async (parse, ct) =>
         {
-            var home = CliEnvironment.Home;
-            var registry = new SqliteRegistry(home.RegistryDatabase);
-            var service = new DatasetService(registry, new LocalArtifactStore(home.ArtifactsRoot));
+            var context = CliEnvironment.Context();
+            var service = new DatasetService(context.Registry, context.Store);
             try
             {
                 var result = await service.AddAsync(parse.GetValue(file)!, parse.GetValue(id)!, parse.GetValue(target), ct);

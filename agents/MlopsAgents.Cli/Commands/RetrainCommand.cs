@@ -53,7 +53,7 @@ internal static class RetrainCommand
                 return CliEnvironment.Fail(CliEnvironment.InvalidInput, e.Message);
             }
 
-            var context = new MlopsContext(CliEnvironment.Home, CliEnvironment.DataRoot);
+            var context = CliEnvironment.Context();
             var parsed = TrainingRequestParser.Parse(await File.ReadAllBytesAsync(issuePath, ct), new RequestParseOptions { DataRoot = context.DataRoot });
             if (!parsed.IsValid)
             {

@@ -15,7 +15,7 @@ internal static class RollbackCommand
         var command = new Command("rollback", "Make an earlier version champion and deploy it in place of the current one.") { model, to };
         command.SetAction(parse =>
         {
-            var context = new MlopsContext(CliEnvironment.Home, CliEnvironment.DataRoot);
+            var context = CliEnvironment.Context();
             try
             {
                 var service = new RollbackService(context);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using MlopsAgents.Aws.Configuration;
 using MlopsAgents.Plugins.Deployment;
 using MlopsAgents.Plugins.Storage;
 using MlopsAgents.Plugins.Requests;
@@ -20,8 +21,18 @@ internal static class RunCommand
         var command = new Command("run", "Run data preparation, training, evaluation, the Judge, packaging and local deployment for an issue.") { issue, json, serve, port };
         command.SetAction(async (parse, ct) =>
         {
-            var home = CliEnvironment.Home;
-            var pipeline = new LocalPipeline(home, CliEnvironment.DataRoot, CliEnvironment.Progress);
+            var backends = AwsBackendOptions.FromEnvironment();
+            if (backends.Training != TrainingBackend.Local || backends.Workflow != WorkflowBackend.Local)
+            {
+                // Said out loud rather than silently training in process: the SageMaker and Step Functions clients exist
+                // (plugins/MlopsAgents.Aws) but this command drives the in-process pipeline only.
+                return CliEnvironment.Fail(CliEnvironment.InvalidInput,
+                    "mlops run trains in process and runs its own workflow; MLOPS_TRAINING_BACKEND and MLOPS_WORKFLOW_BACKEND must be 'local' (or unset) for it. Artifacts can still go to S3 with MLOPS_ARTIFACT_STORE.");
+            }
+
+            var context = CliEnvironment.Context();
+            var home = context.Home;
+            var pipeline = new LocalPipeline(context, CliEnvironment.Progress);
             PipelineSummary summary;
             try
             {

@@ -46,9 +46,10 @@ internal static class ServeCommand
                 return CliEnvironment.Fail(CliEnvironment.InvalidInput, $"--port: {p} is not a port; allowed: 0 to 65535.");
             }
 
-            var home = CliEnvironment.Home;
-            var store = new LocalArtifactStore(home.ArtifactsRoot);
-            var registry = new SqliteRegistry(home.RegistryDatabase);
+            var context = CliEnvironment.Context();
+            var home = context.Home;
+            var store = context.Store;
+            var registry = context.Registry;
             var cache = Path.Combine(home.Root, "cache");
             var packages = await new LocalDeployer(registry, store, cache).LoadActiveAsync(ct);
             if (packages.Count == 0)

@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using Amazon.S3.Model;
+using MlopsAgents.Aws.Storage;
+using MlopsAgents.Aws.Tests.Support;
+
+namespace MlopsAgents.Aws.Tests.Workflow;
+
+/// <summary>The CLI honours MLOPS_ARTIFACT_STORE like mlops-mcp does: the bundled example's run puts its artifacts in the bucket.</summary>
+public sealed class CliOnS3Tests(S3rverFixture s3rver) : IClassFixture<S3rverFixture>
+{
+    [Fact]
+    public async Task DataAddAndRun_S3ArtifactStore_WritesDatasetAndModelToTheBucket()
+    {
+        var dir = Directory.CreateTempSubdirectory("mlops-aws-cli-").FullName;
+        try
+        {
+            using var s3 = s3rver.CreateClient();
+            await s3.PutBucketAsync(new PutBucketRequest { BucketName = "mlops-cli" });
+            var examples = Path.Combine(AppContext.BaseDirectory, "examples");
+            var env = Environment(dir);
+
+            var (add, _, addErr) = RunMlops(env, "data", "add", Path.Combine(examples, "breast_cancer.csv"), "--id", "dataset-bc-001", "--target", "diagnosis");
+            Assert.True(add == 0, addErr);
+            var (run, stdout, runErr) = RunMlops(env, "run", Path.Combine(examples, "breast-cancer.md"));
+            Assert.True(run == 0, runErr);
+            Assert.Contains("PASS", stdout, StringComparison.Ordinal);
+
+            var store = new S3ArtifactStore(s3, new S3ArtifactStoreOptions { Bucket = "mlops-cli", Prefix = "team" });
+            Assert.Contains(await store.ListAsync("datasets/dataset-bc-001/"), k => k.EndsWith(".csv", StringComparison.Ordinal));
+            Assert.Contains("models/breast-cancer-classifier/1.0.0/model_metadata.json", await store.ListAsync("models/breast-cancer-classifier/"));
+            Assert.False(Directory.Exists(Path.Combine(dir, "home", "artifacts", "models")), "no model files in the local artifact folder");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("MLOPS_ARTIFACT_STORE", "ftp://bucket", "MLOPS_ARTIFACT_STORE='ftp://bucket' is not allowed")]
+    [InlineData("MLOPS_TRAINING_BACKEND", "sagemaker", "MLOPS_TRAINING_BACKEND")]
+    public void Run_UnsupportedBackendSetting_ExitsTwoNamingTheVariable(string variable, string value, string expected)
+    {
+        var dir = Directory.CreateTempSubdirectory("mlops-aws-cli-").FullName;
+        try
+        {
+            var env = Environment(dir);
+            env[variable] = value;
+            env["MLOPS_SAGEMAKER_ROLE_ARN"] = "arn:aws:iam::123456789012:role/mlops-training";
+
+            var (code, _, stderr) = RunMlops(env, "run", Path.Combine(AppContext.BaseDirectory, "examples", "breast-cancer.md"));
+
+            Assert.Equal(2, code);
+            Assert.Contains(expected, stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private Dictionary<string, string?> Environment(string dir) => new()
+    {
+        ["MLOPS_HOME"] = Path.Combine(dir, "home"),
+        ["MLOPS_DATA_ROOT"] = Path.Combine(AppContext.BaseDirectory, "examples"),
+        ["MLOPS_ARTIFACT_STORE"] = "s3://mlops-cli/team",
+        ["MLOPS_S3_ENDPOINT"] = s3rver.Endpoint.ToString(),
+        ["AWS_REGION"] = "us-east-1",
+        ["AWS_ACCESS_KEY_ID"] = "S3RVER",
+        ["AWS_SECRET_ACCESS_KEY"] = "S3RVER",
+    };
+
+    private static (int Code, string Stdout, string Stderr) RunMlops(Dictionary<string, string?> env, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(MlopsDll());
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        foreach (var (k, v) in env)
+        {
+            start.Environment[k] = v;
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        Assert.True(process.WaitForExit(180_000), "mlops did not finish within three minutes.");
+        return (process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    private static string MlopsDll()
+    {
+        // Built before this project (ProjectReference without its output), found in the CLI's own bin folder.
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "MlopsAgents.sln")))
+        {
+            root = root.Parent;
+        }
+
+        Assert.NotNull(root);
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Parent!.Name;
+        var bin = Path.Combine(root.FullName, "agents", "MlopsAgents.Cli", "bin", configuration);
+        return Directory.GetFiles(bin, "mlops.dll", SearchOption.AllDirectories).Single();
+    }
+}

@@ -3,7 +3,13 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Hosting;
+using MlopsAgents.Agents;
+using MlopsAgents.Agents.Prompts;
+using MlopsAgents.Agents.Providers;
+using MlopsAgents.Agents.Tools;
 using MlopsAgents.GitHub;
+using MlopsAgents.GitHub.Agents;
+using MlopsAgents.Plugins.Requests;
 using MlopsAgents.GitHub.Webhooks;
 using MlopsAgents.Workflow.StateMachine;
 
@@ -275,12 +281,37 @@ internal static class WorkflowCommands
     {
         var home = CliEnvironment.Home;
         var (command, prefix) = McpCommand();
-        var inner = await McpTaskInvoker.StartStdioAsync(
-            command,
-            [.. prefix, "--transport", "stdio", "--allow-write"],
-            new Dictionary<string, string?> { ["MLOPS_HOME"] = home.Root, [CliEnvironment.DataRootVariable] = CliEnvironment.DataRoot },
-            ct);
-        return WorkflowRuntime.Create(home, CliEnvironment.DataRoot, options, inner, ownsInner: true);
+        var environment = new Dictionary<string, string?> { ["MLOPS_HOME"] = home.Root, [CliEnvironment.DataRootVariable] = CliEnvironment.DataRoot };
+
+        // Checked before any process starts, so a bad provider setting fails fast with its message.
+        var llm = LlmProviderOptions.FromEnvironment(Environment.GetEnvironmentVariable);
+        var provider = CliLlmProviders.Factory().Create(llm);
+        var inner = await McpTaskInvoker.StartStdioAsync(command, [.. prefix, "--transport", "stdio", "--allow-write"], environment, ct);
+        McpToolSource? tools = null;
+        try
+        {
+            IssueAgents? agents = null;
+            if (provider is not null)
+            {
+                // A second, read-only session for the agents: they look things up; only the workflow's own steps write.
+                tools = await McpToolSource.ConnectStdioAsync(command, [.. prefix, "--transport", "stdio"], environment, ct);
+                agents = IssueAgents.Create(new AgentContextFactory(
+                    provider, tools, PromptCatalog.Load(), llm, new RequestParseOptions { DataRoot = Path.GetFullPath(CliEnvironment.DataRoot) }));
+            }
+
+            return WorkflowRuntime.Create(home, CliEnvironment.DataRoot, options, inner, ownsInner: true, agents: agents, agentTools: tools);
+        }
+        catch (Exception)
+        {
+            // The runtime never took ownership, so the started servers are stopped here before the error goes on.
+            if (tools is not null)
+            {
+                await tools.DisposeAsync();
+            }
+
+            await inner.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>How to start mlops-mcp: MLOPS_MCP_COMMAND, else the build next to this binary, else mlops-mcp on PATH.</summary>

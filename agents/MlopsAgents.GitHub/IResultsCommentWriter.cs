@@ -11,6 +11,22 @@ public interface IResultsCommentWriter
     Task<string> WriteAsync(string executionId, JsonNode? context, CancellationToken cancellationToken);
 }
 
+/// <summary>Words the optimization proposal a run asks approval for. The default is the optimizer's own Markdown; the Workflow Optimizer agent plugs in here.</summary>
+public interface IProposalWriter
+{
+    /// <param name="context">The execution's state at request_approval: request_text and optimization (with proposal_markdown).</param>
+    Task<string> WriteAsync(JsonNode? context, CancellationToken cancellationToken);
+}
+
+/// <summary>The proposal as the deterministic optimizer wrote it.</summary>
+public sealed class OptimizerMarkdownProposalWriter : IProposalWriter
+{
+    public Task<string> WriteAsync(JsonNode? context, CancellationToken cancellationToken) => Task.FromResult(Markdown(context));
+
+    public static string Markdown(JsonNode? context) =>
+        context?["optimization"]?["proposal_markdown"]?.GetValue<string>() ?? "The optimizer proposed no changes; the request runs as written.";
+}
+
 /// <summary>The results comment without an LLM: model, Judge verdict and the metrics table.</summary>
 public sealed class TemplateResultsCommentWriter : IResultsCommentWriter
 {

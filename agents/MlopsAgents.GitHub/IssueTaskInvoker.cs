@@ -22,10 +22,13 @@ public sealed partial class IssueTaskInvoker : ITaskInvoker
     private readonly GitHubOptions _options;
     private readonly ILogger _logger;
     private readonly IResultsCommentWriter _results;
+    private readonly IProposalWriter _proposal;
 
     public IssueTaskInvoker(
-        ITaskInvoker inner, IssueLinkStore links, IIssueHost host, GitHubOptions options, ILogger<IssueTaskInvoker>? logger = null, IResultsCommentWriter? results = null)
+        ITaskInvoker inner, IssueLinkStore links, IIssueHost host, GitHubOptions options, ILogger<IssueTaskInvoker>? logger = null, IResultsCommentWriter? results = null,
+        IProposalWriter? proposal = null)
     {
+        _proposal = proposal ?? new OptimizerMarkdownProposalWriter();
         _results = results ?? new TemplateResultsCommentWriter();
         _inner = inner ?? throw new ArgumentNullException(nameof(inner));
         _links = links ?? throw new ArgumentNullException(nameof(links));
@@ -53,7 +56,7 @@ public sealed partial class IssueTaskInvoker : ITaskInvoker
         switch (task.Name)
         {
             case "request_approval":
-                result = await AskAsync(link, taskToken, "approval", ProposalText(context), cancellationToken).ConfigureAwait(false);
+                result = await AskAsync(link, taskToken, "approval", ProposalText(await _proposal.WriteAsync(context, cancellationToken).ConfigureAwait(false)), cancellationToken).ConfigureAwait(false);
                 break;
             case "request_operator_input":
                 result = await AskAsync(link, taskToken, "operator_input", OperatorQuestion(context), cancellationToken).ConfigureAwait(false);
@@ -146,12 +149,8 @@ public sealed partial class IssueTaskInvoker : ITaskInvoker
         _links.SetLabel(link.ExecutionId, label);
     }
 
-    private static string ProposalText(JsonNode? context)
-    {
-        var proposal = context?["optimization"]?["proposal_markdown"]?.GetValue<string>()
-            ?? "The optimizer proposed no changes; the request runs as written.";
-        return $"### 📋 Proposed training plan\n\n{proposal}\n\nReply `/approve` or react 👍 to this comment to start; `/reject` to stop.";
-    }
+    private static string ProposalText(string proposal) =>
+        $"### 📋 Proposed training plan\n\n{proposal}\n\nReply `/approve` or react 👍 to this comment to start; `/reject` to stop.";
 
     private static string OperatorQuestion(JsonNode? context)
     {

@@ -73,7 +73,7 @@ public sealed class WorkflowRuntime : IAsyncDisposable
         var links = new IssueLinkStore(Path.Combine(folder, "github.db"), time);
         var executor = new StateMachineExecutor(
             Path.Combine(folder, "workflow.db"),
-            new IssueTaskInvoker(inner, links, host, options, loggers?.CreateLogger<IssueTaskInvoker>(), agents?.Results),
+            new IssueTaskInvoker(inner, links, host, options, loggers?.CreateLogger<IssueTaskInvoker>(), agents?.Results, agents?.Proposal),
             executorOptions,
             loggers?.CreateLogger<StateMachineExecutor>());
         var workflow = new IssueWorkflow(

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.AI;
 using MlopsAgents.Agents;
 using MlopsAgents.Agents.Prompts;
@@ -156,14 +157,29 @@ public sealed class AgentFlowTests : IAsyncDisposable
         Assert.Equal(2, failing.Calls.Count);
     }
 
+    [Fact]
+    public async Task StartAsync_OptimizerToolAvailable_ProposalCommentIsTheAgentsSummaryOverTheRulesPlan()
+    {
+        var chat = new FakeChatClient().Reply("""{"summary": "The accuracy profile fits this small dataset.", "suggestions": []}""");
+        var tools = new ProposalTool();
+        var h = Create(chat, tools);
+
+        var (issue, _) = await StartYamlRunAsync(h);
+
+        var proposal = Assert.Single(_local.ReadComments(issue), c => c.Body.StartsWith("### 📋 Proposed training plan", StringComparison.Ordinal)).Body;
+        Assert.Contains("The accuracy profile fits this small dataset.", proposal, StringComparison.Ordinal);
+        Assert.Contains("## Plan from the rules", proposal, StringComparison.Ordinal);
+        Assert.Contains("dataset_id: wine-demo", Assert.Single(tools.Requests), StringComparison.Ordinal);
+    }
+
     private static IChatClient Failing(FakeChatClient fake) => fake.AsBuilder().UseRetry(0, TimeSpan.Zero).Build();
 
-    private Harness Create(IChatClient chat)
+    private Harness Create(IChatClient chat, IAgentToolSource? tools = null)
     {
         _h = Harness.Create(
             dir => _local = new LocalIssueHost(new MlopsHome(dir.Combine("home")), Operator),
             agents: dataRoot => IssueAgents.Create(new AgentContextFactory(
-                chat, NoTools.Instance, Prompts, new LlmProviderOptions { Provider = LlmProviders.OpenAICompatible }, new RequestParseOptions { DataRoot = dataRoot })));
+                chat, tools ?? NoTools.Instance, Prompts, new LlmProviderOptions { Provider = LlmProviders.OpenAICompatible }, new RequestParseOptions { DataRoot = dataRoot })));
         return _h;
     }
 
@@ -173,5 +189,20 @@ public sealed class AgentFlowTests : IAsyncDisposable
         var id = (await h.Workflow.StartAsync(issue, Operator, Harness.RequestBody))!;
         Assert.Equal(ExecutionStatus.Waiting, (await h.IdleAsync(id)).Summary.Status);
         return (issue, id);
+    }
+
+    /// <summary>The MCP server's generate_optimization_proposal as the agent sees it: a function returning the deterministic proposal.</summary>
+    private sealed class ProposalTool : IAgentToolSource
+    {
+        public List<string> Requests { get; } = [];
+
+        public Task<IReadOnlyList<AIFunction>> ListToolsAsync(CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<AIFunction>>([AIFunctionFactory.Create(
+                (string request) =>
+                {
+                    Requests.Add(request);
+                    return new JsonObject { ["markdown"] = "## Plan from the rules", ["profile"] = "accuracy", ["phases"] = new JsonArray() };
+                },
+                "generate_optimization_proposal")]);
     }
 }

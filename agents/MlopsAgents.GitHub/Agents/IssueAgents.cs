@@ -3,6 +3,7 @@ using MlopsAgents.Agents;
 using MlopsAgents.Agents.Conversation;
 using MlopsAgents.Agents.Explainer;
 using MlopsAgents.Agents.Intake;
+using MlopsAgents.Agents.Optimizer;
 
 namespace MlopsAgents.GitHub.Agents;
 
@@ -10,12 +11,12 @@ namespace MlopsAgents.GitHub.Agents;
 /// The agents in the issue flow: Intake reads the issue, Conversation answers comments, the Explainer writes the
 /// results comment. Each call gets a fresh <see cref="AgentContext"/> so every issue event has its own token budget.
 /// </summary>
-public sealed record IssueAgents(IIssueIntake Intake, ICommentResponder Responder, IResultsCommentWriter Results)
+public sealed record IssueAgents(IIssueIntake Intake, ICommentResponder Responder, IResultsCommentWriter Results, IProposalWriter Proposal)
 {
     public static IssueAgents Create(AgentContextFactory agents)
     {
         ArgumentNullException.ThrowIfNull(agents);
-        return new IssueAgents(new AgentIssueIntake(agents), new AgentCommentResponder(agents), new AgentResultsCommentWriter(agents));
+        return new IssueAgents(new AgentIssueIntake(agents), new AgentCommentResponder(agents), new AgentResultsCommentWriter(agents), new AgentProposalWriter(agents));
     }
 }
 
@@ -64,6 +65,25 @@ public sealed class AgentCommentResponder(AgentContextFactory agents) : IComment
         }
 
         return new CommentReply($"@{context.Author} {result.Reply}");
+    }
+}
+
+/// <summary>
+/// The Workflow Optimizer agent behind <see cref="IProposalWriter"/>: it asks the MCP server for the deterministic
+/// proposal of the run's request and has the model word a summary over it; the plan itself is the rules' plan. When the
+/// agent cannot get a proposal, the one the run's own optimize step made is shown.
+/// </summary>
+public sealed class AgentProposalWriter(AgentContextFactory agents) : IProposalWriter
+{
+    public async Task<string> WriteAsync(JsonNode? context, CancellationToken cancellationToken)
+    {
+        if (context?["request_text"]?.GetValue<string>() is not { Length: > 0 } request)
+        {
+            return OptimizerMarkdownProposalWriter.Markdown(context);
+        }
+
+        var result = await new WorkflowOptimizerAgent(agents.ForIssue()).RunAsync(request, cancellationToken).ConfigureAwait(false);
+        return result.Proposal is null ? OptimizerMarkdownProposalWriter.Markdown(context) : result.Comment;
     }
 }
 

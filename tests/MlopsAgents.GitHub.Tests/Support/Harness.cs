@@ -32,7 +32,7 @@ internal sealed class Harness : IAsyncDisposable
         Time = time;
         Links = new IssueLinkStore(dir.Combine("github.db"), time);
         Inner = new FakeInnerInvoker();
-        Executor = new StateMachineExecutor(dir.Combine("workflow.db"), new IssueTaskInvoker(Inner, Links, host, options, results: issueAgents?.Results), new StateMachineOptions
+        Executor = new StateMachineExecutor(dir.Combine("workflow.db"), new IssueTaskInvoker(Inner, Links, host, options, results: issueAgents?.Results, proposal: issueAgents?.Proposal), new StateMachineOptions
         {
             Delay = (_, _) => Task.CompletedTask,
         });

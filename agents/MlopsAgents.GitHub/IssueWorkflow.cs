@@ -99,9 +99,10 @@ public sealed partial class IssueWorkflow
 
     /// <summary>
     /// Starts the issue's proposed request (a change a comment asked for), for an already authorized user; null when
-    /// there is no proposal or a run is active. Validated again, since the data may have changed since it was proposed.
+    /// there is no proposal. Validated again, since the data may have changed since it was proposed; a proposal that no
+    /// longer passes is dropped with a comment naming the problems.
     /// </summary>
-    private async Task<string?> StartProposalAsync(IssueRef issue, string author, CancellationToken cancellationToken)
+    private async Task<CommentOutcome?> StartProposalAsync(IssueRef issue, string author, CancellationToken cancellationToken)
     {
         if (_links.GetProposal(issue) is not { } proposal)
         {
@@ -113,13 +114,13 @@ public sealed partial class IssueWorkflow
         if (!parsed.IsValid || parsed.Request is null)
         {
             await _host.CreateCommentAsync(issue, $"@{author} the proposed change no longer passes the validator, so nothing started:\n\n{string.Join("\n", parsed.Errors.Select(e => $"- `{e.Path}`: {e}"))}", cancellationToken).ConfigureAwait(false);
-            return null;
+            return CommentOutcome.Invalid;
         }
 
         await _host.SetStateLabelAsync(issue, IssueLabels.Running, cancellationToken).ConfigureAwait(false);
         var id = Launch(issue, author, parsed.Request, proposal);
         await _host.CreateCommentAsync(issue, $"▶️ @{author} started run `{id}` with the proposed change.", cancellationToken).ConfigureAwait(false);
-        return id;
+        return CommentOutcome.Done;
     }
 
     /// <summary>Handles a new comment: a slash command (authorized), a malformed one (the allowed list), or a question for the responder.</summary>
@@ -165,8 +166,8 @@ public sealed partial class IssueWorkflow
             case CommentCommandKind.Status:
                 await _host.CreateCommentAsync(issue, StatusText(active), cancellationToken).ConfigureAwait(false);
                 return CommentOutcome.Done;
-            case CommentCommandKind.Approve or CommentCommandKind.Retrain when active is null && await StartProposalAsync(issue, author, cancellationToken).ConfigureAwait(false) is not null:
-                return CommentOutcome.Done;
+            case CommentCommandKind.Approve or CommentCommandKind.Retrain when active is null && await StartProposalAsync(issue, author, cancellationToken).ConfigureAwait(false) is { } started:
+                return started;
             case CommentCommandKind.Approve:
                 return await AnswerAsync(issue, author, active, "approval", approve: true, reason: null, cancellationToken).ConfigureAwait(false);
             case CommentCommandKind.Retrain:

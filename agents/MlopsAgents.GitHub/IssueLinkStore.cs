@@ -32,6 +32,7 @@ public sealed class IssueLinkStore
             CREATE INDEX IF NOT EXISTS issue_executions_issue ON issue_executions (repository, number);
             CREATE TABLE IF NOT EXISTS step_results (key TEXT PRIMARY KEY, result TEXT);
             CREATE TABLE IF NOT EXISTS cursors (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS proposals (repository TEXT NOT NULL, number INTEGER NOT NULL, request TEXT NOT NULL, PRIMARY KEY (repository, number));
             """);
     }
 
@@ -139,6 +140,29 @@ public sealed class IssueLinkStore
     {
         using var c = Open();
         Execute(c, "INSERT INTO cursors (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value", name, value);
+    }
+
+    /// <summary>Keeps the issue's proposed (validated, not yet run) request until an authorized command starts it; a newer one replaces it.</summary>
+    public void SetProposal(IssueRef issue, string requestYaml)
+    {
+        ArgumentNullException.ThrowIfNull(issue);
+        using var c = Open();
+        Execute(c, "INSERT INTO proposals (repository, number, request) VALUES ($1, $2, $3) ON CONFLICT (repository, number) DO UPDATE SET request = excluded.request",
+            issue.Repository, issue.Number, requestYaml);
+    }
+
+    public string? GetProposal(IssueRef issue)
+    {
+        ArgumentNullException.ThrowIfNull(issue);
+        using var c = Open();
+        return Scalar(c, "SELECT request FROM proposals WHERE repository = $1 AND number = $2", issue.Repository, issue.Number) as string;
+    }
+
+    public void ClearProposal(IssueRef issue)
+    {
+        ArgumentNullException.ThrowIfNull(issue);
+        using var c = Open();
+        Execute(c, "DELETE FROM proposals WHERE repository = $1 AND number = $2", issue.Repository, issue.Number);
     }
 
     private static List<IssueLink> Read(SqliteConnection c, string where, params object?[] args)

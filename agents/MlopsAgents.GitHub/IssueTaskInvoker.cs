@@ -21,9 +21,15 @@ public sealed partial class IssueTaskInvoker : ITaskInvoker
     private readonly IIssueHost _host;
     private readonly GitHubOptions _options;
     private readonly ILogger _logger;
+    private readonly IResultsCommentWriter _results;
+    private readonly IProposalWriter _proposal;
 
-    public IssueTaskInvoker(ITaskInvoker inner, IssueLinkStore links, IIssueHost host, GitHubOptions options, ILogger<IssueTaskInvoker>? logger = null)
+    public IssueTaskInvoker(
+        ITaskInvoker inner, IssueLinkStore links, IIssueHost host, GitHubOptions options, ILogger<IssueTaskInvoker>? logger = null, IResultsCommentWriter? results = null,
+        IProposalWriter? proposal = null)
     {
+        _proposal = proposal ?? new OptimizerMarkdownProposalWriter();
+        _results = results ?? new TemplateResultsCommentWriter();
         _inner = inner ?? throw new ArgumentNullException(nameof(inner));
         _links = links ?? throw new ArgumentNullException(nameof(links));
         _host = host ?? throw new ArgumentNullException(nameof(host));
@@ -50,7 +56,7 @@ public sealed partial class IssueTaskInvoker : ITaskInvoker
         switch (task.Name)
         {
             case "request_approval":
-                result = await AskAsync(link, taskToken, "approval", ProposalText(context), cancellationToken).ConfigureAwait(false);
+                result = await AskAsync(link, taskToken, "approval", ProposalText(await _proposal.WriteAsync(context, cancellationToken).ConfigureAwait(false)), cancellationToken).ConfigureAwait(false);
                 break;
             case "request_operator_input":
                 result = await AskAsync(link, taskToken, "operator_input", OperatorQuestion(context), cancellationToken).ConfigureAwait(false);
@@ -61,7 +67,7 @@ public sealed partial class IssueTaskInvoker : ITaskInvoker
                 break;
             case "notify_success":
                 await ProgressAsync(link, "✅ Finished: the model is deployed", cancellationToken).ConfigureAwait(false);
-                result = new JsonObject { ["comment_id"] = await _host.CreateCommentAsync(link.Issue, ResultsText(context), cancellationToken).ConfigureAwait(false) };
+                result = new JsonObject { ["comment_id"] = await _host.CreateCommentAsync(link.Issue, await _results.WriteAsync(executionId, context, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false) };
                 await LabelAsync(link, IssueLabels.Deployed, cancellationToken).ConfigureAwait(false);
                 break;
             case "notify_failure":
@@ -143,12 +149,8 @@ public sealed partial class IssueTaskInvoker : ITaskInvoker
         _links.SetLabel(link.ExecutionId, label);
     }
 
-    private static string ProposalText(JsonNode? context)
-    {
-        var proposal = context?["optimization"]?["proposal_markdown"]?.GetValue<string>()
-            ?? "The optimizer proposed no changes; the request runs as written.";
-        return $"### 📋 Proposed training plan\n\n{proposal}\n\nReply `/approve` or react 👍 to this comment to start; `/reject` to stop.";
-    }
+    private static string ProposalText(string proposal) =>
+        $"### 📋 Proposed training plan\n\n{proposal}\n\nReply `/approve` or react 👍 to this comment to start; `/reject` to stop.";
 
     private static string OperatorQuestion(JsonNode? context)
     {
@@ -157,28 +159,7 @@ public sealed partial class IssueTaskInvoker : ITaskInvoker
         return $"### 🔁 The Judge asks for retraining\n\n{Reason(context)}\n\nRetry {count} of {max} so far. Reply `/retrain` to train again, or `/reject` to stop and roll back.";
     }
 
-    private static string ResultsText(JsonNode? context)
-    {
-        var text = new StringBuilder("### ✅ Training complete\n\n");
-        if (context?["package"] is JsonObject package)
-        {
-            text.Append(CultureInfo.InvariantCulture, $"**Model:** `{package["model_name"]?.ToString() ?? package["name"]?.ToString()}` version `{package["version"]}`\n\n");
-        }
-
-        text.Append(CultureInfo.InvariantCulture, $"**Judge:** {context?["judge"]?["decision"]} — {Reason(context)}\n\n");
-        if (context?["evaluation"]?["metrics"] is JsonObject metrics)
-        {
-            text.Append("| metric | value |\n|---|---|\n");
-            foreach (var (name, value) in metrics)
-            {
-                text.Append(CultureInfo.InvariantCulture, $"| {name} | {value?.ToJsonString()} |\n");
-            }
-        }
-
-        return text.ToString();
-    }
-
-    private static string Reason(JsonNode? context) =>
+    internal static string Reason(JsonNode? context) =>
         context?["judge"]?["reason"]?.GetValue<string>() ?? context?["judge"]?["summary"]?.GetValue<string>() ?? "no reason given";
 
     private static string FailureReason(JsonNode? context)

@@ -23,10 +23,12 @@ public sealed partial class IssueWorkflow
     private readonly RequestParseOptions _parseOptions;
     private readonly ILogger _logger;
     private readonly IModelRollback? _rollback;
+    private readonly IIssueIntake _intake;
 
     public IssueWorkflow(
         StateMachineExecutor executor, AslDefinition definition, IIssueHost host, IssueLinkStore links, CommenterAuthorizer authorizer,
-        RequestParseOptions parseOptions, ICommentResponder? responder = null, ILogger<IssueWorkflow>? logger = null, IModelRollback? rollback = null)
+        RequestParseOptions parseOptions, ICommentResponder? responder = null, ILogger<IssueWorkflow>? logger = null, IModelRollback? rollback = null,
+        IIssueIntake? intake = null)
     {
         _executor = executor ?? throw new ArgumentNullException(nameof(executor));
         _definition = definition ?? throw new ArgumentNullException(nameof(definition));
@@ -37,6 +39,7 @@ public sealed partial class IssueWorkflow
         _responder = responder ?? new DefaultCommentResponder();
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _rollback = rollback;
+        _intake = intake ?? new ValidatorIssueIntake(_parseOptions);
     }
 
     /// <summary>
@@ -57,16 +60,30 @@ public sealed partial class IssueWorkflow
             return null;
         }
 
-        var parsed = TrainingRequestParser.Parse(body ?? "", _parseOptions);
-        if (!parsed.IsValid || parsed.Request is null)
+        var intake = await _intake.ReadAsync(body ?? "", cancellationToken).ConfigureAwait(false);
+        if (intake.Request is null)
         {
-            var problems = string.Join("\n", parsed.Errors.Select(e => $"- `{e.Path}`: {e}"));
-            await _host.CreateCommentAsync(issue, $"@{author} the training request in this issue is not valid, so nothing started:\n\n{problems}\n\nEdit the issue and label it `{IssueLabels.Train}` again.", cancellationToken).ConfigureAwait(false);
+            var text = intake.Clarification is { } clarification
+                ? $"@{author} {clarification}"
+                : $"@{author} the training request in this issue is not valid, so nothing started:\n\n{string.Join("\n", intake.Problems.Select(p => "- " + p))}\n\nEdit the issue and label it `{IssueLabels.Train}` again.";
+            await _host.CreateCommentAsync(issue, text, cancellationToken).ConfigureAwait(false);
             await _host.SetStateLabelAsync(issue, IssueLabels.Failed, cancellationToken).ConfigureAwait(false);
             return null;
         }
 
-        var input = WorkflowInput.Build(parsed.Request, body!, new JsonObject
+        // The requester sees what was inferred before anything runs, so a wrong guess is caught at the proposal.
+        if (intake.Accepted is { } accepted)
+        {
+            await _host.CreateCommentAsync(issue, accepted, cancellationToken).ConfigureAwait(false);
+        }
+
+        await _host.SetStateLabelAsync(issue, IssueLabels.Running, cancellationToken).ConfigureAwait(false);
+        return Launch(issue, author, intake.Request, intake.RequestText);
+    }
+
+    private string Launch(IssueRef issue, string author, TrainingRequest request, string requestText)
+    {
+        var input = WorkflowInput.Build(request, requestText, new JsonObject
         {
             ["issue"] = new JsonObject { ["repository"] = issue.Repository, ["number"] = issue.Number, ["requested_by"] = author },
         });
@@ -74,11 +91,36 @@ public sealed partial class IssueWorkflow
         // Linked before it starts, so its very first step already finds its issue.
         var id = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"issue-{issue.Number}-{Guid.NewGuid():N}")[..^20];
         _links.Link(id, issue);
-        await _host.SetStateLabelAsync(issue, IssueLabels.Running, cancellationToken).ConfigureAwait(false);
         _links.SetLabel(id, IssueLabels.Running);
         _executor.StartExecution(_definition, input, id);
         Log.Started(_logger, id, issue.ToString(), author);
         return id;
+    }
+
+    /// <summary>
+    /// Starts the issue's proposed request (a change a comment asked for), for an already authorized user; null when
+    /// there is no proposal. Validated again, since the data may have changed since it was proposed; a proposal that no
+    /// longer passes is dropped with a comment naming the problems.
+    /// </summary>
+    private async Task<CommentOutcome?> StartProposalAsync(IssueRef issue, string author, CancellationToken cancellationToken)
+    {
+        if (_links.GetProposal(issue) is not { } proposal)
+        {
+            return null;
+        }
+
+        _links.ClearProposal(issue);
+        var parsed = TrainingRequestParser.Parse(proposal, _parseOptions);
+        if (!parsed.IsValid || parsed.Request is null)
+        {
+            await _host.CreateCommentAsync(issue, $"@{author} the proposed change no longer passes the validator, so nothing started:\n\n{string.Join("\n", parsed.Errors.Select(e => $"- `{e.Path}`: {e}"))}", cancellationToken).ConfigureAwait(false);
+            return CommentOutcome.Invalid;
+        }
+
+        await _host.SetStateLabelAsync(issue, IssueLabels.Running, cancellationToken).ConfigureAwait(false);
+        var id = Launch(issue, author, parsed.Request, proposal);
+        await _host.CreateCommentAsync(issue, $"▶️ @{author} started run `{id}` with the proposed change.", cancellationToken).ConfigureAwait(false);
+        return CommentOutcome.Done;
     }
 
     /// <summary>Handles a new comment: a slash command (authorized), a malformed one (the allowed list), or a question for the responder.</summary>
@@ -96,10 +138,19 @@ public sealed partial class IssueWorkflow
         if (parsed.Command is not { } command)
         {
             var status = active is null ? null : _executor.DescribeExecution(active.ExecutionId)?.Summary;
-            var reply = await _responder.RespondAsync(new CommentContext(issue, author, body, active?.ExecutionId, status?.Status.ToString(), status?.CurrentState), cancellationToken).ConfigureAwait(false);
+            var latest = _links.FindByIssue(issue).Select(l => _executor.DescribeExecution(l.ExecutionId)).FirstOrDefault(d => d is not null);
+            var reply = await _responder.RespondAsync(
+                new CommentContext(issue, author, body, active?.ExecutionId, status?.Status.ToString(), status?.CurrentState, RequestTextOf(latest), LatestOf(latest)),
+                cancellationToken).ConfigureAwait(false);
             if (reply is not null)
             {
-                await _host.CreateCommentAsync(issue, reply, cancellationToken).ConfigureAwait(false);
+                // Kept, not run: starting it is a state change, so it waits for an authorized command.
+                if (reply.ProposedRequest is { } proposed)
+                {
+                    _links.SetProposal(issue, proposed);
+                }
+
+                await _host.CreateCommentAsync(issue, reply.Text, cancellationToken).ConfigureAwait(false);
             }
 
             return CommentOutcome.Answered;
@@ -115,6 +166,8 @@ public sealed partial class IssueWorkflow
             case CommentCommandKind.Status:
                 await _host.CreateCommentAsync(issue, StatusText(active), cancellationToken).ConfigureAwait(false);
                 return CommentOutcome.Done;
+            case CommentCommandKind.Approve or CommentCommandKind.Retrain when active is null && await StartProposalAsync(issue, author, cancellationToken).ConfigureAwait(false) is { } started:
+                return started;
             case CommentCommandKind.Approve:
                 return await AnswerAsync(issue, author, active, "approval", approve: true, reason: null, cancellationToken).ConfigureAwait(false);
             case CommentCommandKind.Retrain:
@@ -216,6 +269,47 @@ public sealed partial class IssueWorkflow
             cancellationToken).ConfigureAwait(false);
         return false;
     }
+
+    /// <summary>The request a run was started with, as YAML: the fenced block of an issue body, else the text itself.</summary>
+    private static string? RequestTextOf(ExecutionDescription? run)
+    {
+        if (run?.Input?["request_text"]?.GetValue<string>() is not { } text)
+        {
+            return null;
+        }
+
+        var fence = RequestFence().Match(text);
+        return fence.Success ? fence.Groups["yaml"].Value.Trim() : text.Trim();
+    }
+
+    /// <summary>Where the latest run stands and what it measured, for answering questions; the agent treats it as data.</summary>
+    private static string? LatestOf(ExecutionDescription? run)
+    {
+        if (run is null)
+        {
+            return null;
+        }
+
+        var latest = new JsonObject
+        {
+            ["execution"] = run.Summary.ExecutionId,
+            ["status"] = run.Summary.Status.ToString(),
+            ["state"] = run.Summary.CurrentState,
+        };
+        var data = run.Output ?? run.Input;
+        foreach (var key in new[] { "evaluation", "judge", "package", "error" })
+        {
+            if (data?[key] is { } node)
+            {
+                latest[key] = node.DeepClone();
+            }
+        }
+
+        return latest.ToJsonString();
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[ \t]*```[ \t]*(yaml|yml)[ \t]*\r?\n(?<yaml>.*?)^[ \t]*```", System.Text.RegularExpressions.RegexOptions.Multiline | System.Text.RegularExpressions.RegexOptions.Singleline | System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    private static partial System.Text.RegularExpressions.Regex RequestFence();
 
     private IssueLink? Active(IssueRef issue) =>
         _links.FindByIssue(issue).FirstOrDefault(l => _executor.DescribeExecution(l.ExecutionId)?.Summary.Status is ExecutionStatus.Queued or ExecutionStatus.Running or ExecutionStatus.Waiting);

@@ -13,9 +13,11 @@ namespace MlopsAgents.GitHub;
 public sealed class WorkflowRuntime : IAsyncDisposable
 {
     private readonly IAsyncDisposable? _ownedInner;
+    private readonly IAsyncDisposable? _ownedAgentTools;
 
-    private WorkflowRuntime(MlopsHome home, GitHubOptions options, IIssueHost host, IssueLinkStore links, StateMachineExecutor executor, IssueWorkflow workflow, IAsyncDisposable? ownedInner)
+    private WorkflowRuntime(MlopsHome home, GitHubOptions options, IIssueHost host, IssueLinkStore links, StateMachineExecutor executor, IssueWorkflow workflow, IAsyncDisposable? ownedInner, IAsyncDisposable? ownedAgentTools)
     {
+        _ownedAgentTools = ownedAgentTools;
         Home = home;
         Options = options;
         Host = host;
@@ -54,10 +56,13 @@ public sealed class WorkflowRuntime : IAsyncDisposable
     /// <summary>
     /// Wires the runtime. <paramref name="inner"/> runs the MCP steps (an <see cref="McpTaskInvoker"/> in production);
     /// when it is disposable and <paramref name="ownsInner"/> is true, disposing the runtime disposes it.
+    /// <paramref name="agents"/> puts the LLM agents into the flow (null: the deterministic intake, replies and results);
+    /// <paramref name="agentTools"/> is their MCP session, disposed with the runtime.
     /// </summary>
     public static WorkflowRuntime Create(
         MlopsHome home, string dataRoot, GitHubOptions options, ITaskInvoker inner, bool ownsInner = false, AslDefinition? definition = null,
-        StateMachineOptions? executorOptions = null, ILoggerFactory? loggers = null, string? localOperator = null)
+        StateMachineOptions? executorOptions = null, ILoggerFactory? loggers = null, string? localOperator = null,
+        Agents.IssueAgents? agents = null, IAsyncDisposable? agentTools = null)
     {
         ArgumentNullException.ThrowIfNull(home);
         ArgumentNullException.ThrowIfNull(inner);
@@ -68,14 +73,14 @@ public sealed class WorkflowRuntime : IAsyncDisposable
         var links = new IssueLinkStore(Path.Combine(folder, "github.db"), time);
         var executor = new StateMachineExecutor(
             Path.Combine(folder, "workflow.db"),
-            new IssueTaskInvoker(inner, links, host, options, loggers?.CreateLogger<IssueTaskInvoker>()),
+            new IssueTaskInvoker(inner, links, host, options, loggers?.CreateLogger<IssueTaskInvoker>(), agents?.Results, agents?.Proposal),
             executorOptions,
             loggers?.CreateLogger<StateMachineExecutor>());
         var workflow = new IssueWorkflow(
             executor, definition ?? LoadDefinition(), host, links, new CommenterAuthorizer(host, options, time),
-            new RequestParseOptions { DataRoot = Path.GetFullPath(dataRoot) }, new DefaultCommentResponder(), loggers?.CreateLogger<IssueWorkflow>(),
-            new RegistryModelRollback(new Plugins.MlopsContext(home, Path.GetFullPath(dataRoot))));
-        return new WorkflowRuntime(home, options, host, links, executor, workflow, ownsInner ? inner as IAsyncDisposable : null);
+            new RequestParseOptions { DataRoot = Path.GetFullPath(dataRoot) }, agents?.Responder ?? new DefaultCommentResponder(), loggers?.CreateLogger<IssueWorkflow>(),
+            new RegistryModelRollback(new Plugins.MlopsContext(home, Path.GetFullPath(dataRoot))), agents?.Intake);
+        return new WorkflowRuntime(home, options, host, links, executor, workflow, ownsInner ? inner as IAsyncDisposable : null, agentTools);
     }
 
     public async ValueTask DisposeAsync()
@@ -84,6 +89,11 @@ public sealed class WorkflowRuntime : IAsyncDisposable
         if (_ownedInner is not null)
         {
             await _ownedInner.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_ownedAgentTools is not null)
+        {
+            await _ownedAgentTools.DisposeAsync().ConfigureAwait(false);
         }
     }
 }

@@ -192,4 +192,19 @@ public sealed class IssueWorkflowTests : IAsyncLifetime
         Assert.Equal(first!.ToJsonString(), second!.ToJsonString());
         Assert.Single(_local.ReadComments(issue), c => c.Body.StartsWith("### ❌ Training did not complete", StringComparison.Ordinal) && c.Body.Contains("States.TaskFailed: boom", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task HandleCommentAsync_RetrainWithAProposalThatNoLongerValidates_StartsNothingAndDropsIt()
+    {
+        var issue = await _local.CreateIssueAsync("Train wine", Harness.RequestBody, CancellationToken.None);
+        _h.Links.SetProposal(issue, "task_type: telepathy");
+
+        Assert.Equal(CommentOutcome.Invalid, await _h.Workflow.HandleCommentAsync(issue, Operator, "/retrain"));
+
+        Assert.Empty(_h.Executor.ListExecutions());
+        var comment = _local.ReadComments(issue)[^1].Body;
+        Assert.Contains("no longer passes the validator", comment, StringComparison.Ordinal);
+        Assert.Contains("task_type", comment, StringComparison.Ordinal);
+        Assert.Null(_h.Links.GetProposal(issue));
+    }
 }

@@ -65,4 +65,45 @@ public sealed class WorkflowRuntimeTests
 
         Assert.StartsWith("MLOPS_WORKFLOW_DEFINITION: '/nonexistent/x.asl.json'", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Create_WithAgents_PlainLanguageIssueStartsAndTheAgentsToolSessionIsDisposedWithTheRuntime()
+    {
+        using var dir = new TempDirectory();
+        var yaml = "dataset_id: wine-demo\ntarget: quality\ntask_type: classification\nalgorithm: xgboost\n";
+        var chat = new FakeChatClient().Reply(System.Text.Json.JsonSerializer.Serialize(new { request_yaml = yaml, assumptions = Array.Empty<object>(), missing = Array.Empty<string>() }));
+        var tools = new DisposableTools();
+        var agents = Agents.IssueAgents.Create(new MlopsAgents.Agents.AgentContextFactory(
+            chat, tools, MlopsAgents.Agents.Prompts.PromptCatalog.Load(), new MlopsAgents.Agents.Providers.LlmProviderOptions { Provider = MlopsAgents.Agents.Providers.LlmProviders.OpenAICompatible },
+            new Plugins.Requests.RequestParseOptions { DataRoot = dir.Path }));
+        const string body = "Predict wine quality from the wine-demo data.";
+
+        await using (var runtime = WorkflowRuntime.Create(
+            new MlopsHome(dir.Combine("home")), dir.Path, new GitHubOptions(), new FakeInnerInvoker(), definition: Harness.Definition(), localOperator: "ops", agents: agents, agentTools: tools))
+        {
+            var issue = await runtime.LocalHost!.CreateIssueAsync("Wine", body, CancellationToken.None);
+            var id = await runtime.Workflow.StartAsync(issue, "ops", body);
+
+            Assert.NotNull(id);
+            await runtime.Executor.WaitForIdleAsync(id).WaitAsync(TimeSpan.FromSeconds(15));
+            Assert.Equal(yaml.Trim(), runtime.Executor.DescribeExecution(id)!.Input!["request_text"]!.GetValue<string>());
+            Assert.False(tools.Disposed);
+        }
+
+        Assert.True(tools.Disposed);
+    }
+
+    private sealed class DisposableTools : MlopsAgents.Agents.Tools.IAgentToolSource, IAsyncDisposable
+    {
+        public bool Disposed { get; private set; }
+
+        public Task<IReadOnlyList<Microsoft.Extensions.AI.AIFunction>> ListToolsAsync(CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<Microsoft.Extensions.AI.AIFunction>>([]);
+
+        public ValueTask DisposeAsync()
+        {
+            Disposed = true;
+            return ValueTask.CompletedTask;
+        }
+    }
 }

@@ -15,7 +15,7 @@ public sealed class StdioTests
             Arguments = [Path.Combine(AppContext.BaseDirectory, "mlops-mcp.dll"), "--transport", "stdio"],
             EnvironmentVariables = new Dictionary<string, string?> { ["MLOPS_HOME"] = home, ["MLOPS_DATA_ROOT"] = McpServerFixture.DataRoot },
         });
-        await using var client = await McpClient.CreateAsync(transport);
+        await using var client = await McpClient.CreateAsync(transport, new McpClientOptions { ProtocolVersion = Plugins.McpProtocol.Version });
 
         var tools = await client.ListToolsAsync();
         var result = await client.CallToolAsync("list_deployments", new Dictionary<string, object?>());

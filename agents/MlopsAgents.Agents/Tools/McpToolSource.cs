@@ -1,4 +1,5 @@
 using Microsoft.Extensions.AI;
+using MlopsAgents.Plugins;
 using ModelContextProtocol.Client;
 
 namespace MlopsAgents.Agents.Tools;
@@ -15,12 +16,8 @@ public sealed class McpToolSource : IAgentToolSource, IAsyncDisposable
         _ownsClient = ownsClient;
     }
 
-    /// <summary>
-    /// The protocol revision the agents request. Pinned because the SDK's default probes with server/discover for
-    /// 5 s and then falls back to initialize; a server still starting (dotnet on a busy machine) answers the late
-    /// probe, switches to 2026-07-28 and then rejects the initialize, so the connection fails now and then.
-    /// </summary>
-    public const string ProtocolVersion = "2025-11-25";
+    /// <summary>The protocol revision the agents request: <see cref="McpProtocol.Version"/>, which says why it is pinned.</summary>
+    public const string ProtocolVersion = McpProtocol.Version;
 
     private static McpClientOptions ClientOptions => new() { ProtocolVersion = ProtocolVersion };
 

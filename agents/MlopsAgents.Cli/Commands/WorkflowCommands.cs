@@ -3,7 +3,14 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.AI;
+using MlopsAgents.Agents;
+using MlopsAgents.Agents.Prompts;
+using MlopsAgents.Agents.Providers;
+using MlopsAgents.Agents.Tools;
 using MlopsAgents.GitHub;
+using MlopsAgents.GitHub.Agents;
+using MlopsAgents.Plugins.Requests;
 using MlopsAgents.GitHub.Webhooks;
 using MlopsAgents.Workflow.StateMachine;
 
@@ -33,7 +40,12 @@ internal static class WorkflowCommands
             }
 
             var body = await File.ReadAllTextAsync(path, ct);
-            await using var runtime = await RuntimeAsync(GitHubOptions.FromEnvironment() with { Token = null }, ct);
+            if (Llm(out var llmError) is not { } llm)
+            {
+                return CliEnvironment.Fail(CliEnvironment.InvalidInput, llmError);
+            }
+
+            await using var runtime = await RuntimeAsync(GitHubOptions.FromEnvironment() with { Token = null }, llm, ct);
             var local = runtime.LocalHost!;
             var title = body.Split('\n').Select(l => l.Trim().TrimStart('#').Trim()).FirstOrDefault(l => l.Length > 0) ?? Path.GetFileNameWithoutExtension(path);
             var issueRef = await local.CreateIssueAsync(title, body, ct);
@@ -133,7 +145,12 @@ internal static class WorkflowCommands
             : new Command("reject", "Reject what an execution waits on; it stops and rolls back what it deployed.") { id, user, reason };
         command.SetAction(async (parse, ct) =>
         {
-            await using var runtime = await RuntimeAsync(GitHubOptions.FromEnvironment(), ct);
+            if (Llm(out var llmError) is not { } llm)
+            {
+                return CliEnvironment.Fail(CliEnvironment.InvalidInput, llmError);
+            }
+
+            await using var runtime = await RuntimeAsync(GitHubOptions.FromEnvironment(), llm, ct);
             runtime.Executor.ResumeAll();
             var executionId = parse.GetValue(id)!;
             var who = parse.GetValue(user) ?? LocalIssueHost.LocalOperator;
@@ -191,7 +208,12 @@ internal static class WorkflowCommands
                 return CliEnvironment.Fail(CliEnvironment.InvalidInput, "--" + e.Message);
             }
 
-            await using var runtime = await RuntimeAsync(options, ct);
+            if (Llm(out var llmError) is not { } llm)
+            {
+                return CliEnvironment.Fail(CliEnvironment.InvalidInput, llmError);
+            }
+
+            await using var runtime = await RuntimeAsync(options, llm, ct);
             runtime.Executor.ResumeAll();
             var poller = new IssuePoller(OctokitIssueHost.CreateClient(options), parse.GetValue(repo)!, runtime.Workflow, runtime.Links, options);
             if (parse.GetValue(once))
@@ -234,7 +256,12 @@ internal static class WorkflowCommands
                 return CliEnvironment.Fail(CliEnvironment.InvalidInput, string.Create(CultureInfo.InvariantCulture, $"--port: '{p}' → 0 to 65535"));
             }
 
-            await using var runtime = await RuntimeAsync(options, ct);
+            if (Llm(out var llmError) is not { } llm)
+            {
+                return CliEnvironment.Fail(CliEnvironment.InvalidInput, llmError);
+            }
+
+            await using var runtime = await RuntimeAsync(options, llm, ct);
             runtime.Executor.ResumeAll();
             await using var app = WebhookEndpoint.Build(options, runtime.Workflow, runtime.Links, parse.GetValue(host)!, parse.GetValue(port));
             await app.StartAsync(ct);
@@ -271,16 +298,56 @@ internal static class WorkflowCommands
         };
     }
 
-    private static async Task<WorkflowRuntime> RuntimeAsync(GitHubOptions options, CancellationToken ct)
+    /// <summary>The agents' provider, from MLOPS_LLM_*: <see cref="LlmSetup.Client"/> is null for provider none.</summary>
+    private sealed record LlmSetup(LlmProviderOptions Options, IChatClient? Client);
+
+    /// <summary>Reads and checks the provider settings before any process starts; a bad one is bad input with its message.</summary>
+    private static LlmSetup? Llm(out string error)
+    {
+        var options = LlmProviderOptions.FromEnvironment(Environment.GetEnvironmentVariable);
+        try
+        {
+            error = "";
+            return new LlmSetup(options, CliLlmProviders.Factory().Create(options));
+        }
+        catch (LlmProviderConfigurationException ex)
+        {
+            error = "MLOPS_LLM_*: " + ex.Message;
+            return null;
+        }
+    }
+
+    private static async Task<WorkflowRuntime> RuntimeAsync(GitHubOptions options, LlmSetup llm, CancellationToken ct)
     {
         var home = CliEnvironment.Home;
         var (command, prefix) = McpCommand();
-        var inner = await McpTaskInvoker.StartStdioAsync(
-            command,
-            [.. prefix, "--transport", "stdio", "--allow-write"],
-            new Dictionary<string, string?> { ["MLOPS_HOME"] = home.Root, [CliEnvironment.DataRootVariable] = CliEnvironment.DataRoot },
-            ct);
-        return WorkflowRuntime.Create(home, CliEnvironment.DataRoot, options, inner, ownsInner: true);
+        var environment = new Dictionary<string, string?> { ["MLOPS_HOME"] = home.Root, [CliEnvironment.DataRootVariable] = CliEnvironment.DataRoot };
+        var inner = await McpTaskInvoker.StartStdioAsync(command, [.. prefix, "--transport", "stdio", "--allow-write"], environment, ct);
+        McpToolSource? tools = null;
+        try
+        {
+            IssueAgents? agents = null;
+            if (llm.Client is { } provider)
+            {
+                // A second, read-only session for the agents: they look things up; only the workflow's own steps write.
+                tools = await McpToolSource.ConnectStdioAsync(command, [.. prefix, "--transport", "stdio"], environment, ct);
+                agents = IssueAgents.Create(new AgentContextFactory(
+                    provider, tools, PromptCatalog.Load(), llm.Options, new RequestParseOptions { DataRoot = Path.GetFullPath(CliEnvironment.DataRoot) }));
+            }
+
+            return WorkflowRuntime.Create(home, CliEnvironment.DataRoot, options, inner, ownsInner: true, agents: agents, agentTools: tools);
+        }
+        catch (Exception)
+        {
+            // The runtime never took ownership, so the started servers are stopped here before the error goes on.
+            if (tools is not null)
+            {
+                await tools.DisposeAsync();
+            }
+
+            await inner.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>How to start mlops-mcp: MLOPS_MCP_COMMAND, else the build next to this binary, else mlops-mcp on PATH.</summary>

@@ -36,7 +36,7 @@ public sealed class McpTaskInvoker : ITaskInvoker, IAsyncDisposable
             Arguments = [.. arguments],
             EnvironmentVariables = environment,
         });
-        return new McpTaskInvoker(await McpClient.CreateAsync(transport, cancellationToken: cancellationToken).ConfigureAwait(false), ownsClient: true);
+        return new McpTaskInvoker(await McpClient.CreateAsync(transport, new McpClientOptions { ProtocolVersion = Plugins.McpProtocol.Version }, cancellationToken: cancellationToken).ConfigureAwait(false), ownsClient: true);
     }
 
     public async Task<JsonNode?> InvokeAsync(string resource, JsonNode? input, string? taskToken, string idempotencyKey, CancellationToken cancellationToken)

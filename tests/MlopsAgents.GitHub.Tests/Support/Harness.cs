@@ -23,20 +23,22 @@ internal sealed class Harness : IAsyncDisposable
         ```
         """;
 
-    private Harness(TempDirectory dir, IIssueHost host, GitHubOptions options, FakeTimeProvider time)
+    private Harness(TempDirectory dir, IIssueHost host, GitHubOptions options, FakeTimeProvider time, Func<string, Agents.IssueAgents>? agents)
     {
+        var issueAgents = agents?.Invoke(dir.Path);
         Dir = dir;
         Host = host;
         Options = options;
         Time = time;
         Links = new IssueLinkStore(dir.Combine("github.db"), time);
         Inner = new FakeInnerInvoker();
-        Executor = new StateMachineExecutor(dir.Combine("workflow.db"), new IssueTaskInvoker(Inner, Links, host, options), new StateMachineOptions
+        Executor = new StateMachineExecutor(dir.Combine("workflow.db"), new IssueTaskInvoker(Inner, Links, host, options, results: issueAgents?.Results, proposal: issueAgents?.Proposal), new StateMachineOptions
         {
             Delay = (_, _) => Task.CompletedTask,
         });
         Authorizer = new CommenterAuthorizer(host, options, time);
-        Workflow = new IssueWorkflow(Executor, Definition(), host, Links, Authorizer, new RequestParseOptions { DataRoot = dir.Path });
+        Workflow = new IssueWorkflow(
+            Executor, Definition(), host, Links, Authorizer, new RequestParseOptions { DataRoot = dir.Path }, issueAgents?.Responder, intake: issueAgents?.Intake);
     }
 
     public TempDirectory Dir { get; }
@@ -57,10 +59,11 @@ internal sealed class Harness : IAsyncDisposable
 
     public IssueWorkflow Workflow { get; }
 
-    public static Harness Create(Func<TempDirectory, IIssueHost> host, GitHubOptions? options = null)
+    /// <param name="agents">Builds the agents for the flow from the data root; null runs without them, as provider none does.</param>
+    public static Harness Create(Func<TempDirectory, IIssueHost> host, GitHubOptions? options = null, Func<string, Agents.IssueAgents>? agents = null)
     {
         var dir = new TempDirectory();
-        return new Harness(dir, host(dir), options ?? new GitHubOptions(), new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero)));
+        return new Harness(dir, host(dir), options ?? new GitHubOptions(), new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero)), agents);
     }
 
     public static AslDefinition Definition() =>

@@ -127,7 +127,7 @@ public sealed class S3ArtifactStore : IArtifactStore
 
     public async Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken cancellationToken = default)
     {
-        var normalized = NormalizeKey(prefix, allowEmpty: true);
+        var normalized = ArtifactKeys.Normalize(prefix, allowEmpty: true);
         var keys = new List<string>();
         var request = new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = _prefix + normalized };
         ListObjectsV2Response response;
@@ -168,27 +168,9 @@ public sealed class S3ArtifactStore : IArtifactStore
         }
     }
 
-    public string LocationOf(string key) => $"s3://{_options.Bucket}/{_prefix}{NormalizeKey(key, allowEmpty: false)}";
+    public string LocationOf(string key) => $"s3://{_options.Bucket}/{_prefix}{ArtifactKeys.Normalize(key, allowEmpty: false)}";
 
-    private string ObjectKey(string key) => _prefix + NormalizeKey(key, allowEmpty: false);
-
-    /// <summary>The same key rules as the local store, so a key valid in one backend is valid in the other.</summary>
-    private static string NormalizeKey(string key, bool allowEmpty)
-    {
-        ArgumentNullException.ThrowIfNull(key);
-        if (!allowEmpty && string.IsNullOrWhiteSpace(key))
-        {
-            throw new ArgumentException("Artifact key must not be empty.", nameof(key));
-        }
-
-        var normalized = key.Replace('\\', '/').TrimStart('/');
-        if (normalized.Split('/').Any(segment => segment == ".."))
-        {
-            throw new ArgumentException($"Artifact key '{key}' must not contain '..'.", nameof(key));
-        }
-
-        return normalized;
-    }
+    private string ObjectKey(string key) => _prefix + ArtifactKeys.Normalize(key, allowEmpty: false);
 
     /// <summary>The object's body; disposing it releases the HTTP response too.</summary>
     private sealed class ResponseStream(GetObjectResponse response) : Stream

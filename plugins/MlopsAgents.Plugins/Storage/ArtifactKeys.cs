@@ -21,4 +21,25 @@ public static class ArtifactKeys
     public static string Optimization(string trainingId, string fileName) => $"optimizations/{trainingId}/{fileName}";
 
     public static string Log(string trainingId, string fileName) => $"logs/{trainingId}/{fileName}";
+
+    /// <summary>
+    /// The key rules every store shares, so a key valid in one backend is valid in the other: forward slashes, no
+    /// leading slash, no '..' segment; empty only where a prefix is meant.
+    /// </summary>
+    public static string Normalize(string key, bool allowEmpty)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (!allowEmpty && string.IsNullOrWhiteSpace(key))
+        {
+            throw new ArgumentException("Artifact key must not be empty.", nameof(key));
+        }
+
+        var normalized = key.Replace('\\', '/').TrimStart('/');
+        if (normalized.Split('/').Any(segment => segment == ".."))
+        {
+            throw new ArgumentException($"Artifact key '{key}' must not contain '..'.", nameof(key));
+        }
+
+        return normalized;
+    }
 }

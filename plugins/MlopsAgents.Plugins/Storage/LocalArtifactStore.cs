@@ -76,7 +76,7 @@ public sealed class LocalArtifactStore : IArtifactStore
 
     public Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken cancellationToken = default)
     {
-        var normalized = NormalizeKey(prefix, allowEmpty: true);
+        var normalized = ArtifactKeys.Normalize(prefix, allowEmpty: true);
         var directory = _root;
         var lastSlash = normalized.LastIndexOf('/');
         if (lastSlash >= 0)
@@ -119,7 +119,7 @@ public sealed class LocalArtifactStore : IArtifactStore
     /// <summary>Maps a key to a path under the root, refusing keys that would escape it.</summary>
     private string PathOf(string key)
     {
-        var normalized = NormalizeKey(key, allowEmpty: false);
+        var normalized = ArtifactKeys.Normalize(key, allowEmpty: false);
         var full = Path.GetFullPath(Path.Combine(_root, normalized));
         if (!full.StartsWith(_root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
         {
@@ -127,22 +127,5 @@ public sealed class LocalArtifactStore : IArtifactStore
         }
 
         return full;
-    }
-
-    private static string NormalizeKey(string key, bool allowEmpty)
-    {
-        ArgumentNullException.ThrowIfNull(key);
-        if (!allowEmpty && string.IsNullOrWhiteSpace(key))
-        {
-            throw new ArgumentException("Artifact key must not be empty.", nameof(key));
-        }
-
-        var normalized = key.Replace('\\', '/').TrimStart('/');
-        if (normalized.Split('/').Any(segment => segment == ".."))
-        {
-            throw new ArgumentException($"Artifact key '{key}' must not contain '..'.", nameof(key));
-        }
-
-        return normalized;
     }
 }

@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using Amazon.S3.Model;
 using MlopsAgents.Aws.Storage;
 using MlopsAgents.Aws.Tests.Support;
+using MlopsAgents.Tests.Support;
 
 namespace MlopsAgents.Aws.Tests.Workflow;
 
@@ -19,9 +19,9 @@ public sealed class CliOnS3Tests(S3rverFixture s3rver) : IClassFixture<S3rverFix
             var examples = Path.Combine(AppContext.BaseDirectory, "examples");
             var env = Environment(dir);
 
-            var (add, _, addErr) = RunMlops(env, "data", "add", Path.Combine(examples, "breast_cancer.csv"), "--id", "dataset-bc-001", "--target", "diagnosis");
+            var (add, _, addErr) = MlopsCli.Run(env, TimeSpan.FromMinutes(3), "data", "add", Path.Combine(examples, "breast_cancer.csv"), "--id", "dataset-bc-001", "--target", "diagnosis");
             Assert.True(add == 0, addErr);
-            var (run, stdout, runErr) = RunMlops(env, "run", Path.Combine(examples, "breast-cancer.md"));
+            var (run, stdout, runErr) = MlopsCli.Run(env, TimeSpan.FromMinutes(3), "run", Path.Combine(examples, "breast-cancer.md"));
             Assert.True(run == 0, runErr);
             Assert.Contains("PASS", stdout, StringComparison.Ordinal);
 
@@ -48,7 +48,7 @@ public sealed class CliOnS3Tests(S3rverFixture s3rver) : IClassFixture<S3rverFix
             env[variable] = value;
             env["MLOPS_SAGEMAKER_ROLE_ARN"] = "arn:aws:iam::123456789012:role/mlops-training";
 
-            var (code, _, stderr) = RunMlops(env, "run", Path.Combine(AppContext.BaseDirectory, "examples", "breast-cancer.md"));
+            var (code, _, stderr) = MlopsCli.Run(env, TimeSpan.FromMinutes(3), "run", Path.Combine(AppContext.BaseDirectory, "examples", "breast-cancer.md"));
 
             Assert.Equal(2, code);
             Assert.Contains(expected, stderr, StringComparison.Ordinal);
@@ -70,40 +70,4 @@ public sealed class CliOnS3Tests(S3rverFixture s3rver) : IClassFixture<S3rverFix
         ["AWS_ACCESS_KEY_ID"] = "S3RVER",
         ["AWS_SECRET_ACCESS_KEY"] = "S3RVER",
     };
-
-    private static (int Code, string Stdout, string Stderr) RunMlops(Dictionary<string, string?> env, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(MlopsDll());
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        foreach (var (k, v) in env)
-        {
-            start.Environment[k] = v;
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(180_000), "mlops did not finish within three minutes.");
-        return (process.ExitCode, stdout.Result, stderr.Result);
-    }
-
-    private static string MlopsDll()
-    {
-        // Built before this project (ProjectReference without its output), found in the CLI's own bin folder.
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "MlopsAgents.sln")))
-        {
-            root = root.Parent;
-        }
-
-        Assert.NotNull(root);
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Parent!.Name;
-        var bin = Path.Combine(root.FullName, "agents", "MlopsAgents.Cli", "bin", configuration);
-        return Directory.GetFiles(bin, "mlops.dll", SearchOption.AllDirectories).Single();
-    }
 }

@@ -1,8 +1,8 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using MlopsAgents.Plugins.DataPreparation;
 using MlopsAgents.Plugins.Monitoring;
+using MlopsAgents.Tests.Support;
 
 namespace MlopsAgents.Tests.Monitoring;
 
@@ -147,16 +147,16 @@ public sealed class DriftDetectorTests
             ScaleIncome(DataFrame.ReadCsv(LoansPath), 1.5).WriteCsv(writer);
         }
 
-        var (code, stdout, _) = RunMlops("drift", LoansPath, shiftedPath, "--json", "--columns", "income,age,region", "--threshold-share", "0.3");
+        var (code, stdout, _) = MlopsCli.Run("drift", LoansPath, shiftedPath, "--json", "--columns", "income,age,region", "--threshold-share", "0.3");
         Assert.Equal(4, code);
         var report = DriftReport.FromJson(stdout[stdout.IndexOf("\n{", StringComparison.Ordinal)..]);
         Assert.Equal(["income", "age", "region"], report.Features.Select(f => f.Column));
         Assert.True(report.DatasetDrifted);
         Assert.Equal(0.3, report.ShareThreshold);
 
-        var (same, _, _) = RunMlops("drift", LoansPath, LoansPath, "--json");
+        var (same, _, _) = MlopsCli.Run("drift", LoansPath, LoansPath, "--json");
         Assert.Equal(0, same);
-        var (missing, _, stderr) = RunMlops("drift", LoansPath, dir.File("absent.csv"));
+        var (missing, _, stderr) = MlopsCli.Run("drift", LoansPath, dir.File("absent.csv"));
         Assert.Equal(2, missing);
         Assert.Contains("absent.csv", stderr, StringComparison.Ordinal);
     }
@@ -174,47 +174,5 @@ public sealed class DriftDetectorTests
 
             return copy;
         }));
-    }
-
-    internal static (int Code, string Stdout, string Stderr) RunMlops(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(MlopsDll());
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(60_000), "mlops did not finish within a minute.");
-        return (process.ExitCode, stdout.Result, stderr.Result);
-    }
-
-    private static string MlopsDll()
-    {
-        // The test project does not reference the CLI, so run the CLI built next to it (built on demand).
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "MlopsAgents.sln")))
-        {
-            root = root.Parent;
-        }
-
-        Assert.NotNull(root);
-        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-        var project = Path.Combine(root.FullName, "agents", "MlopsAgents.Cli");
-        var dll = Directory.Exists(Path.Combine(project, "bin", configuration))
-            ? Directory.GetFiles(Path.Combine(project, "bin", configuration), "mlops.dll", SearchOption.AllDirectories).FirstOrDefault()
-            : null;
-        if (dll is null)
-        {
-            using var build = Process.Start(new ProcessStartInfo("dotnet", ["build", project, "-c", configuration]) { RedirectStandardOutput = true })!;
-            build.StandardOutput.ReadToEnd();
-            build.WaitForExit();
-            dll = Directory.GetFiles(Path.Combine(project, "bin", configuration), "mlops.dll", SearchOption.AllDirectories).First();
-        }
-
-        return dll;
     }
 }

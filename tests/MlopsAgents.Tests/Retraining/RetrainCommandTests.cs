@@ -1,4 +1,3 @@
-using MlopsAgents.Tests.Monitoring;
 using MlopsAgents.Tests.Support;
 
 namespace MlopsAgents.Tests.Retraining;
@@ -11,7 +10,7 @@ public sealed class RetrainCommandTests
     {
         using var dir = new TempDirectory();
 
-        var (code, _, stderr) = DriftDetectorTests.RunMlops("retrain", Examples.Issue("breast-cancer.md"), "--fresh", dir.Combine("absent.csv"));
+        var (code, _, stderr) = MlopsCli.Run("retrain", Examples.Issue("breast-cancer.md"), "--fresh", dir.Combine("absent.csv"));
 
         Assert.Equal(2, code);
         Assert.Contains("--fresh: '", stderr, StringComparison.Ordinal);
@@ -25,7 +24,7 @@ public sealed class RetrainCommandTests
         var fresh = dir.Combine("fresh.csv");
         File.WriteAllText(fresh, "a,diagnosis\n1,benign\n");
 
-        var (code, _, stderr) = DriftDetectorTests.RunMlops("retrain", Examples.Issue("breast-cancer.md"), "--fresh", fresh, "--metric", "auc");
+        var (code, _, stderr) = MlopsCli.Run("retrain", Examples.Issue("breast-cancer.md"), "--fresh", fresh, "--metric", "auc");
 
         Assert.Equal(2, code);
         Assert.Contains("metric is 'auc'; allowed: accuracy, macro_f1, rmse, mae.", stderr, StringComparison.Ordinal);

@@ -14,7 +14,8 @@ namespace MlopsAgents.Agents;
 /// </summary>
 public sealed class AgentContext
 {
-    public AgentContext(IChatClient? provider, IAgentToolSource tools, PromptCatalog prompts, LlmProviderOptions options, RequestParseOptions parseOptions, ILogger? logger = null)
+    /// <param name="budget">The issue's budget (see <see cref="IssueUsageLedger"/>); null starts a fresh one.</param>
+    public AgentContext(IChatClient? provider, IAgentToolSource tools, PromptCatalog prompts, LlmProviderOptions options, RequestParseOptions parseOptions, ILogger? logger = null, TokenBudget? budget = null)
     {
         Logger = logger ?? NullLogger.Instance;
         ArgumentNullException.ThrowIfNull(options);
@@ -23,7 +24,7 @@ public sealed class AgentContext
         Prompts = prompts ?? throw new ArgumentNullException(nameof(prompts));
         Options = options;
         ParseOptions = parseOptions ?? throw new ArgumentNullException(nameof(parseOptions));
-        Budget = TokenBudget.From(options);
+        Budget = budget ?? TokenBudget.From(options);
     }
 
     public IChatClient? Provider { get; }

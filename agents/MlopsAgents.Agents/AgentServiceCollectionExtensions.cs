@@ -8,12 +8,20 @@ using MlopsAgents.Plugins.Requests;
 
 namespace MlopsAgents.Agents;
 
-/// <summary>Makes one <see cref="AgentContext"/> per issue, so each issue gets its own token budget.</summary>
-public sealed class AgentContextFactory(IChatClient? provider, IAgentToolSource tools, PromptCatalog prompts, LlmProviderOptions options, RequestParseOptions parseOptions, ILoggerFactory? loggers = null)
+/// <summary>
+/// Makes the <see cref="AgentContext"/> for an issue's event. With a <see cref="IssueUsageLedger"/> and an issue key the
+/// budget is the issue's running total, so it holds across all its events; otherwise each context starts a fresh budget.
+/// </summary>
+public sealed class AgentContextFactory(
+    IChatClient? provider, IAgentToolSource tools, PromptCatalog prompts, LlmProviderOptions options, RequestParseOptions parseOptions,
+    ILoggerFactory? loggers = null, IssueUsageLedger? ledger = null)
 {
     public LlmProviderOptions Options { get; } = options;
 
-    public AgentContext ForIssue() => new(provider, tools, prompts, Options, parseOptions, loggers?.CreateLogger("MlopsAgents.Agents"));
+    /// <param name="issue">A stable key for the issue, e.g. "owner/repo#12"; null for work that belongs to no issue.</param>
+    public AgentContext ForIssue(string? issue = null) =>
+        new(provider, tools, prompts, Options, parseOptions, loggers?.CreateLogger("MlopsAgents.Agents"),
+            ledger is not null && issue is not null ? ledger.BudgetFor(issue, Options) : null);
 }
 
 /// <summary>Registers the agents: validates the provider options and loads the prompts at start-up, so a bad setting stops the host with its message.</summary>

@@ -8,7 +8,7 @@ namespace MlopsAgents.GitHub;
 /// </summary>
 public interface IIssueIntake
 {
-    Task<IssueIntakeResult> ReadAsync(string body, CancellationToken cancellationToken);
+    Task<IssueIntakeResult> ReadAsync(IssueRef issue, string body, CancellationToken cancellationToken);
 }
 
 /// <summary>
@@ -28,7 +28,7 @@ public sealed record IssueIntakeResult(
 /// <summary>The intake without an LLM: the body must hold a request the validator accepts.</summary>
 public sealed class ValidatorIssueIntake(RequestParseOptions parseOptions) : IIssueIntake
 {
-    public Task<IssueIntakeResult> ReadAsync(string body, CancellationToken cancellationToken)
+    public Task<IssueIntakeResult> ReadAsync(IssueRef issue, string body, CancellationToken cancellationToken)
     {
         var parsed = TrainingRequestParser.Parse(body ?? "", parseOptions);
         return Task.FromResult(parsed.IsValid && parsed.Request is not null

@@ -60,7 +60,7 @@ public sealed partial class IssueWorkflow
             return null;
         }
 
-        var intake = await _intake.ReadAsync(body ?? "", cancellationToken).ConfigureAwait(false);
+        var intake = await _intake.ReadAsync(issue, body ?? "", cancellationToken).ConfigureAwait(false);
         if (intake.Request is null)
         {
             var text = intake.Clarification is { } clarification

@@ -35,6 +35,23 @@ public sealed class TokenBudget
     public decimal InputCostPerMillion { get; }
     public decimal OutputCostPerMillion { get; }
 
+    /// <summary>Raised after each call's usage is added (input, output tokens): the ledger keeps the issue's total.</summary>
+    public event Action<long, long>? Recorded;
+
+    /// <summary>Starts from usage spent earlier on the same issue (by other events or an earlier process).</summary>
+    public void Restore(long inputTokens, long outputTokens, int calls)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(inputTokens);
+        ArgumentOutOfRangeException.ThrowIfNegative(outputTokens);
+        ArgumentOutOfRangeException.ThrowIfNegative(calls);
+        lock (_gate)
+        {
+            _inputTokens += inputTokens;
+            _outputTokens += outputTokens;
+            _calls += calls;
+        }
+    }
+
     public long InputTokens { get { lock (_gate) { return _inputTokens; } } }
     public long OutputTokens { get { lock (_gate) { return _outputTokens; } } }
     public int Calls { get { lock (_gate) { return _calls; } } }
@@ -82,6 +99,8 @@ public sealed class TokenBudget
             _outputTokens += output;
             _calls++;
         }
+
+        Recorded?.Invoke(input, output);
     }
 
     private static long Estimate(IEnumerable<ChatMessage> messages) =>

@@ -331,8 +331,10 @@ internal static class WorkflowCommands
             {
                 // A second, read-only session for the agents: they look things up; only the workflow's own steps write.
                 tools = await McpToolSource.ConnectStdioAsync(command, [.. prefix, "--transport", "stdio"], environment, ct);
+                // The budget is per issue across events and processes: usage is kept beside the workflow's state.
                 agents = IssueAgents.Create(new AgentContextFactory(
-                    provider, tools, PromptCatalog.Load(), llm.Options, new RequestParseOptions { DataRoot = Path.GetFullPath(CliEnvironment.DataRoot) }));
+                    provider, tools, PromptCatalog.Load(), llm.Options, new RequestParseOptions { DataRoot = Path.GetFullPath(CliEnvironment.DataRoot) },
+                    ledger: new IssueUsageLedger(Path.Combine(home.Root, "workflow", "agent-usage.db"))));
             }
 
             return WorkflowRuntime.Create(home, CliEnvironment.DataRoot, options, inner, ownsInner: true, agents: agents, agentTools: tools);

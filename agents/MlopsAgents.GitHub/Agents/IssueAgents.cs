@@ -9,7 +9,8 @@ namespace MlopsAgents.GitHub.Agents;
 
 /// <summary>
 /// The agents in the issue flow: Intake reads the issue, Conversation answers comments, the Explainer writes the
-/// results comment. Each call gets a fresh <see cref="AgentContext"/> so every issue event has its own token budget.
+/// results comment. Each call gets an <see cref="AgentContext"/> keyed by its issue, so with an
+/// <see cref="MlopsAgents.Agents.Providers.IssueUsageLedger"/> the token and cost budget is the issue's, across all its events.
 /// </summary>
 public sealed record IssueAgents(IIssueIntake Intake, ICommentResponder Responder, IResultsCommentWriter Results, IProposalWriter Proposal)
 {
@@ -18,14 +19,21 @@ public sealed record IssueAgents(IIssueIntake Intake, ICommentResponder Responde
         ArgumentNullException.ThrowIfNull(agents);
         return new IssueAgents(new AgentIssueIntake(agents), new AgentCommentResponder(agents), new AgentResultsCommentWriter(agents), new AgentProposalWriter(agents));
     }
+
+    /// <summary>"owner/repo#12" from the execution's input (<c>$.issue</c>), the key the issue's budget is kept under; null without one.</summary>
+    public static string? IssueKey(JsonNode? context) =>
+        context?["issue"] is JsonObject issue && issue["repository"]?.GetValue<string>() is { } repository && issue["number"] is { } number
+            ? new IssueRef(repository, number.GetValue<int>()).ToString()
+            : null;
 }
 
 /// <summary>The Intake agent behind <see cref="IIssueIntake"/>: YAML is validated as written, plain language is read by the model and validated again.</summary>
 public sealed class AgentIssueIntake(AgentContextFactory agents) : IIssueIntake
 {
-    public async Task<IssueIntakeResult> ReadAsync(string body, CancellationToken cancellationToken)
+    public async Task<IssueIntakeResult> ReadAsync(IssueRef issue, string body, CancellationToken cancellationToken)
     {
-        var result = await new IntakeAgent(agents.ForIssue()).RunAsync(body ?? "", cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(issue);
+        var result = await new IntakeAgent(agents.ForIssue(issue.ToString())).RunAsync(body ?? "", cancellationToken).ConfigureAwait(false);
         if (result is { Outcome: IntakeOutcome.Accepted, Request: { } request })
         {
             // The issue's own request runs as written, exactly as without agents; a model-read one runs as the YAML it was validated as.
@@ -49,7 +57,7 @@ public sealed class AgentCommentResponder(AgentContextFactory agents) : IComment
     public async Task<CommentReply?> RespondAsync(CommentContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var result = await new ConversationAgent(agents.ForIssue()).RunAsync(context.Body, context.RequestText, context.Latest, cancellationToken).ConfigureAwait(false);
+        var result = await new ConversationAgent(agents.ForIssue(context.Issue.ToString())).RunAsync(context.Body, context.RequestText, context.Latest, cancellationToken).ConfigureAwait(false);
         if (result is { Intent: CommentIntent.Change, PatchedRequest: { Succeeded: true, Yaml: { } yaml } })
         {
             var text = $"@{context.Author} {result.Reply}\n\n**Proposed request** (nothing has changed yet):\n\n```yaml\n{yaml.Trim()}\n```\n\n" +
@@ -82,7 +90,7 @@ public sealed class AgentProposalWriter(AgentContextFactory agents) : IProposalW
             return OptimizerMarkdownProposalWriter.Markdown(context);
         }
 
-        var result = await new WorkflowOptimizerAgent(agents.ForIssue()).RunAsync(request, cancellationToken).ConfigureAwait(false);
+        var result = await new WorkflowOptimizerAgent(agents.ForIssue(IssueAgents.IssueKey(context))).RunAsync(request, cancellationToken).ConfigureAwait(false);
         return result.Proposal is null ? OptimizerMarkdownProposalWriter.Markdown(context) : result.Comment;
     }
 }
@@ -96,7 +104,7 @@ public sealed class AgentResultsCommentWriter(AgentContextFactory agents) : IRes
 {
     public async Task<string> WriteAsync(string executionId, JsonNode? context, CancellationToken cancellationToken)
     {
-        var result = await new ExplainerAgent(agents.ForIssue()).RunAsync(Results(executionId, context).ToJsonString(), "the requester and ML engineers", cancellationToken).ConfigureAwait(false);
+        var result = await new ExplainerAgent(agents.ForIssue(IssueAgents.IssueKey(context))).RunAsync(Results(executionId, context).ToJsonString(), "the requester and ML engineers", cancellationToken).ConfigureAwait(false);
         return result.Comment;
     }
 

@@ -28,3 +28,7 @@ catch (AwsConfigurationException e)
 {
     return CliEnvironment.Fail(CliEnvironment.InvalidInput, e.Message);
 }
+catch (CliException e)
+{
+    return CliEnvironment.Fail(1, e.Message);
+}

@@ -53,3 +53,6 @@ internal static class CliEnvironment
         public void Report(string value) => report(value);
     }
 }
+
+/// <summary>A failure the user can act on (a missing server, a refused setting): printed as one line, exit 1, no stack trace.</summary>
+internal sealed class CliException(string message, Exception? inner = null) : Exception(message, inner);

@@ -322,7 +322,18 @@ internal static class WorkflowCommands
         var home = CliEnvironment.Home;
         var (command, prefix) = McpCommand();
         var environment = new Dictionary<string, string?> { ["MLOPS_HOME"] = home.Root, [CliEnvironment.DataRootVariable] = CliEnvironment.DataRoot };
-        var inner = await McpTaskInvoker.StartStdioAsync(command, [.. prefix, "--transport", "stdio", "--allow-write"], environment, ct);
+        McpTaskInvoker inner;
+        try
+        {
+            inner = await McpTaskInvoker.StartStdioAsync(command, [.. prefix, "--transport", "stdio", "--allow-write"], environment, ct);
+        }
+        catch (IOException e)
+        {
+            throw new CliException(
+                $"could not start the MCP server the workflow's Task states call ('{string.Join(' ', [command, .. prefix])}': {e.InnerException?.Message ?? e.Message}). " +
+                $"Build it (dotnet build MlopsAgents.sln) or set {McpCommandVariable}, e.g. {McpCommandVariable}=\"dotnet McpServer/MlopsAgents.McpServer/bin/Debug/net10.0/linux-x64/mlops-mcp.dll\".", e);
+        }
+
         McpToolSource? tools = null;
         try
         {
@@ -352,7 +363,10 @@ internal static class WorkflowCommands
         }
     }
 
-    /// <summary>How to start mlops-mcp: MLOPS_MCP_COMMAND, else the build next to this binary, else mlops-mcp on PATH.</summary>
+    /// <summary>
+    /// How to start mlops-mcp: MLOPS_MCP_COMMAND, else the build next to this binary, else the source tree's build of the
+    /// same configuration (the CLI project builds it), else mlops-mcp on PATH.
+    /// </summary>
     private static (string Command, string[] Prefix) McpCommand()
     {
         if (Environment.GetEnvironmentVariable(McpCommandVariable) is { Length: > 0 } configured)
@@ -362,7 +376,24 @@ internal static class WorkflowCommands
         }
 
         var sibling = Path.Combine(AppContext.BaseDirectory, "mlops-mcp.dll");
-        return File.Exists(sibling) ? ("dotnet", [sibling]) : ("mlops-mcp", []);
+        if (File.Exists(sibling))
+        {
+            return ("dotnet", [sibling]);
+        }
+
+        // bin/<Configuration>/net10.0/linux-x64/ of agents/MlopsAgents.Cli → the same folder of McpServer/MlopsAgents.McpServer.
+        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var project = output.Parent?.Parent?.Parent?.Parent;
+        if (output.Parent?.Parent is { } configuration && project?.Parent?.Parent is { } root)
+        {
+            var built = Path.Combine(root.FullName, "McpServer", "MlopsAgents.McpServer", "bin", configuration.Name, output.Parent.Name, output.Name, "mlops-mcp.dll");
+            if (File.Exists(built))
+            {
+                return ("dotnet", [built]);
+            }
+        }
+
+        return ("mlops-mcp", []);
     }
 
     /// <summary>The executor alone, for commands that only read or stop (no MCP server needed).</summary>

@@ -7,6 +7,8 @@ namespace MlopsAgents.Workflow.StateMachine;
 /// Where an execution is inside its current state, persisted with every transition so a restart resumes exactly there.
 /// Phase Entered: the state has not started its work (for a Task: no attempt scheduled yet). Scheduled: a Task attempt
 /// was recorded and may or may not have run. Completed: the attempt's result or error is recorded and must not run again.
+/// EnteredAt is when this visit of the state began ($$.State.EnteredTime); retries keep it, as on Step Functions. The
+/// start state's cursor has none and uses the execution's start time.
 /// </summary>
 internal sealed record ExecutionCursor(
     string State,
@@ -21,7 +23,8 @@ internal sealed record ExecutionCursor(
     string? Error = null,
     string? Cause = null,
     DateTimeOffset? ScheduledAt = null,
-    DateTimeOffset? Deadline = null)
+    DateTimeOffset? Deadline = null,
+    DateTimeOffset? EnteredAt = null)
 {
     public const string Entered = "Entered";
     public const string Scheduled = "Scheduled";
@@ -42,6 +45,7 @@ internal sealed record ExecutionCursor(
         ["cause"] = Cause,
         ["scheduled_at"] = ScheduledAt?.ToString("O", CultureInfo.InvariantCulture),
         ["deadline"] = Deadline?.ToString("O", CultureInfo.InvariantCulture),
+        ["entered_at"] = EnteredAt?.ToString("O", CultureInfo.InvariantCulture),
     };
 
     public static ExecutionCursor FromJson(JsonNode node) => new(
@@ -57,7 +61,8 @@ internal sealed record ExecutionCursor(
         node["error"]?.GetValue<string>(),
         node["cause"]?.GetValue<string>(),
         Time(node["scheduled_at"]),
-        Time(node["deadline"]));
+        Time(node["deadline"]),
+        Time(node["entered_at"]));
 
     private static DateTimeOffset? Time(JsonNode? node) =>
         node?.GetValue<string>() is { } text ? DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind) : null;

@@ -8,8 +8,10 @@ namespace MlopsAgents.Workflow.StateMachine;
 
 /// <summary>
 /// Runs each Task as a call to the MLOps MCP server through the official client. An <c>mlops-mcp-&lt;tool&gt;</c> resource
-/// gets the state's effective input (its Parameters) as arguments; an <c>mlops-agent-&lt;step&gt;</c> gets <c>context</c> (the
-/// state) and <c>execution_id</c>, or for a task-token wait the Payload. Arguments a tool does not declare are dropped.
+/// gets the state's effective input (its Parameters) as arguments; an <c>mlops-agent-&lt;step&gt;</c> gets the effective input
+/// when the definition built it (an object with <c>context</c>, or a task-token wait's Payload), else <c>context</c> (the
+/// state) and <c>execution_id</c>. Arguments a tool does not declare are dropped (the definition's <c>mlops_task</c> among
+/// them: it is for the Lambda forwarder, infra/lambda/task-forwarder, which builds its idempotency key from it).
 /// The idempotency key travels as <c>_meta.idempotency_key</c>, so the server's filter answers a replay from its store.
 /// </summary>
 public sealed class McpTaskInvoker : ITaskInvoker, IAsyncDisposable
@@ -48,8 +50,10 @@ public sealed class McpTaskInvoker : ITaskInvoker, IAsyncDisposable
         {
             source = task.Input as JsonObject ?? [];
         }
-        else if (task.Input is JsonObject payload && payload.ContainsKey("task_token"))
+        else if (task.Input is JsonObject payload && (payload.ContainsKey("context") || payload.ContainsKey("task_token")))
         {
+            // The definition built the step's arguments itself (its Parameters or Payload: context, execution_id, …),
+            // as it must on Step Functions, where a Lambda sees no execution id unless the state passes $$.Execution.Id.
             source = payload;
         }
         else

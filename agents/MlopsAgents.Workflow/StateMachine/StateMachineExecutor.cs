@@ -588,7 +588,7 @@ public sealed partial class StateMachineExecutor : IAsyncDisposable
         // The StateEntered event's sequence number identifies this visit, so a state entered again (the retrain loop) gets fresh idempotency keys.
         Commit(row, new ExecutionChange
         {
-            Cursor = new ExecutionCursor(next, output, row.LastSequence + 2),
+            Cursor = new ExecutionCursor(next, output, row.LastSequence + 2, EnteredAt: _options.TimeProvider.GetUtcNow()),
             Events = [(HistoryEventTypes.StateExited, state.Name, output?.DeepClone()), (HistoryEventTypes.StateEntered, next, output?.DeepClone())],
         });
     }
@@ -692,7 +692,12 @@ public sealed partial class StateMachineExecutor : IAsyncDisposable
             ["Input"] = row.Input?.DeepClone(),
             ["StartTime"] = row.StartedAt.ToString("O", CultureInfo.InvariantCulture),
         },
-        ["State"] = new JsonObject { ["Name"] = cursor.State, ["RetryCount"] = cursor.Attempt },
+        ["State"] = new JsonObject
+        {
+            ["Name"] = cursor.State,
+            ["EnteredTime"] = (cursor.EnteredAt ?? row.StartedAt).ToString("O", CultureInfo.InvariantCulture),
+            ["RetryCount"] = cursor.Attempt,
+        },
         ["Task"] = new JsonObject { ["Token"] = cursor.TaskToken },
     };
 

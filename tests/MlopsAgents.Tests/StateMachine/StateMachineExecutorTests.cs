@@ -81,7 +81,8 @@ public sealed class StateMachineExecutorTests
             Behaviour = (tool, input, _) => tool switch
             {
                 "preprocess_supervised" => throw new TaskFailedException("Mlops.DataInvalid", "the target column is missing"),
-                "notify_failure" => failureInput = input?.DeepClone(),
+                // Agent steps get {context: the state, execution_id, mlops_task} from the definition's Parameters.
+                "notify_failure" => failureInput = input?["context"]?.DeepClone(),
                 _ => new JsonObject(),
             },
         };

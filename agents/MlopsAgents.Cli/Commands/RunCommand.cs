@@ -22,12 +22,22 @@ internal static class RunCommand
         command.SetAction(async (parse, ct) =>
         {
             var backends = AwsBackendOptions.FromEnvironment();
-            if (backends.Training != TrainingBackend.Local || backends.Workflow != WorkflowBackend.Local)
+            if (backends.Workflow != WorkflowBackend.Local)
             {
-                // Said out loud rather than silently training in process: the SageMaker and Step Functions clients exist
-                // (plugins/MlopsAgents.Aws) but this command drives the in-process pipeline only.
+                // mlops run is the in-process pipeline; the Step Functions workflow is started by `mlops workflow start`.
                 return CliEnvironment.Fail(CliEnvironment.InvalidInput,
-                    "mlops run trains in process and runs its own workflow; MLOPS_TRAINING_BACKEND and MLOPS_WORKFLOW_BACKEND must be 'local' (or unset) for it. Artifacts can still go to S3 with MLOPS_ARTIFACT_STORE.");
+                    "MLOPS_WORKFLOW_BACKEND='stepfunctions' → `mlops workflow start ISSUE.md` starts the workflow on Step Functions; `mlops run` runs the phases in this process and needs MLOPS_WORKFLOW_BACKEND=local (or unset).");
+            }
+
+            if (backends.Training == TrainingBackend.SageMaker)
+            {
+                if (parse.GetValue(serve))
+                {
+                    return CliEnvironment.Fail(CliEnvironment.InvalidInput,
+                        "--serve: MLOPS_TRAINING_BACKEND=sagemaker trains SageMaker XGBoost models, which the local prediction server cannot load; drop --serve.");
+                }
+
+                return await SageMakerRun.RunAsync(backends, parse.GetValue(issue)!, parse.GetValue(json), ct);
             }
 
             var context = CliEnvironment.Context();

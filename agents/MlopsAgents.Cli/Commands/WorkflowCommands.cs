@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.AI;
 using MlopsAgents.Agents;
+using MlopsAgents.Aws.Configuration;
 using MlopsAgents.Agents.Prompts;
 using MlopsAgents.Agents.Providers;
 using MlopsAgents.Agents.Tools;
@@ -39,6 +40,14 @@ internal static class WorkflowCommands
                 return CliEnvironment.Fail(CliEnvironment.InvalidInput, $"ISSUE: '{path}' → an existing Markdown file");
             }
 
+            using (var stepFunctions = StepFunctionsCommands.Configured())
+            {
+                if (stepFunctions is not null)
+                {
+                    return await stepFunctions.StartAsync(path, ct);
+                }
+            }
+
             var body = await File.ReadAllTextAsync(path, ct);
             if (Llm(out var llmError) is not { } llm)
             {
@@ -65,8 +74,16 @@ internal static class WorkflowCommands
     {
         var status = new Option<string?>("--status") { Description = "Only executions in this status: queued, running, waiting, succeeded, failed or aborted." };
         var list = new Command("list", "List executions, oldest first.") { status };
-        list.SetAction(parse =>
+        list.SetAction(async (parse, ct) =>
         {
+            using (var stepFunctions = StepFunctionsCommands.Configured())
+            {
+                if (stepFunctions is not null)
+                {
+                    return await stepFunctions.ListAsync(parse.GetValue(status), ct);
+                }
+            }
+
             ExecutionStatus? filter = null;
             if (parse.GetValue(status) is { } text)
             {
@@ -89,8 +106,16 @@ internal static class WorkflowCommands
 
         var describeId = new Argument<string>("ID") { Description = "Execution id." };
         var describe = new Command("describe", "Show an execution with its input, output or error, and full history, as JSON.") { describeId };
-        describe.SetAction(parse =>
+        describe.SetAction(async (parse, ct) =>
         {
+            using (var stepFunctions = StepFunctionsCommands.Configured())
+            {
+                if (stepFunctions is not null)
+                {
+                    return await stepFunctions.DescribeAsync(parse.GetValue(describeId)!, ct);
+                }
+            }
+
             using var executor = ReadOnlyExecutor();
             var d = executor.Executor.DescribeExecution(parse.GetValue(describeId)!);
             if (d is null)
@@ -124,8 +149,16 @@ internal static class WorkflowCommands
 
         var stopId = new Argument<string>("ID") { Description = "Execution id." };
         var stop = new Command("stop", "Abort an execution that has not finished; its pending approval is cancelled.") { stopId };
-        stop.SetAction(parse =>
+        stop.SetAction(async (parse, ct) =>
         {
+            using (var stepFunctions = StepFunctionsCommands.Configured())
+            {
+                if (stepFunctions is not null)
+                {
+                    return await stepFunctions.StopAsync(parse.GetValue(stopId)!, ct);
+                }
+            }
+
             using var executor = ReadOnlyExecutor();
             return executor.Executor.StopExecution(parse.GetValue(stopId)!)
                 ? CliEnvironment.Ok
@@ -145,6 +178,14 @@ internal static class WorkflowCommands
             : new Command("reject", "Reject what an execution waits on; it stops and rolls back what it deployed.") { id, user, reason };
         command.SetAction(async (parse, ct) =>
         {
+            using (var stepFunctions = StepFunctionsCommands.Configured())
+            {
+                if (stepFunctions is not null)
+                {
+                    return await stepFunctions.AnswerAsync(approve, parse.GetValue(id)!, parse.GetValue(user) ?? LocalIssueHost.LocalOperator, approve ? null : parse.GetValue(reason), ct);
+                }
+            }
+
             if (Llm(out var llmError) is not { } llm)
             {
                 return CliEnvironment.Fail(CliEnvironment.InvalidInput, llmError);
@@ -188,6 +229,11 @@ internal static class WorkflowCommands
         var command = new Command("watch", "Poll a GitHub repository for labelled issues, commands and 👍 approvals (needs GITHUB_TOKEN); the alternative to a public webhook URL.") { repo, interval, once };
         command.SetAction(async (parse, ct) =>
         {
+            if (LocalExecutorOnly("watch") is { } refused)
+            {
+                return refused;
+            }
+
             var options = GitHubOptions.FromEnvironment();
             if (!options.UsesGitHub)
             {
@@ -245,6 +291,11 @@ internal static class WorkflowCommands
         var command = new Command("webhook", $"Receive GitHub webhooks at {WebhookEndpoint.DefaultPath} (needs GITHUB_WEBHOOK_SECRET; GITHUB_TOKEN to answer on GitHub).") { port, host };
         command.SetAction(async (parse, ct) =>
         {
+            if (LocalExecutorOnly("webhook") is { } refused)
+            {
+                return refused;
+            }
+
             var options = GitHubOptions.FromEnvironment();
             if (string.IsNullOrEmpty(options.WebhookSecret))
             {
@@ -280,6 +331,16 @@ internal static class WorkflowCommands
         });
         return command;
     }
+
+    /// <summary>
+    /// watch and webhook run executions on the local executor; with Step Functions selected they refuse rather than run a
+    /// second, local workflow beside the one on AWS.
+    /// </summary>
+    private static int? LocalExecutorOnly(string command) =>
+        AwsBackendOptions.FromEnvironment().Workflow == WorkflowBackend.StepFunctions
+            ? CliEnvironment.Fail(CliEnvironment.InvalidInput,
+                $"MLOPS_WORKFLOW_BACKEND='stepfunctions' → `mlops {command}` runs executions on the local executor only; on Step Functions start them with `mlops workflow start ISSUE.md` and answer with `mlops approve|reject EXECUTION`, or unset MLOPS_WORKFLOW_BACKEND")
+            : null;
 
     private static async Task<int> ReportAsync(WorkflowRuntime runtime, string id, CancellationToken ct)
     {

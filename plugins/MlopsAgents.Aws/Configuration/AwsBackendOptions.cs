@@ -21,6 +21,13 @@ public enum MetricsBackend
     CloudWatch,
 }
 
+/// <summary>Where registered models are also recorded: only the local SQLite registry, or the SageMaker Model Registry too.</summary>
+public enum ModelRegistryBackend
+{
+    Local,
+    SageMaker,
+}
+
 /// <summary>
 /// Backend selection by configuration. Every setting defaults to the embedded local backend, so nothing here needs an AWS
 /// account until an operator opts in:
@@ -31,6 +38,8 @@ public enum MetricsBackend
 /// <item><c>MLOPS_TRAINING_BACKEND</c>: <c>local</c> or <c>sagemaker</c> (needs <c>MLOPS_SAGEMAKER_ROLE_ARN</c>).</item>
 /// <item><c>MLOPS_WORKFLOW_BACKEND</c>: <c>local</c> or <c>stepfunctions</c> (needs <c>MLOPS_STATE_MACHINE_ARN</c>).</item>
 /// <item><c>MLOPS_METRICS_BACKEND</c>: <c>local</c> or <c>cloudwatch</c>.</item>
+/// <item><c>MLOPS_MODEL_REGISTRY</c>: <c>local</c> or <c>sagemaker</c> (a model package group per model, approval status from the Judge).</item>
+/// <item><c>MLOPS_SAGEMAKER_POLL_SECONDS</c>: seconds between DescribeTrainingJob polls (default 30, 0 to 3600).</item>
 /// <item><c>AWS_REGION</c> (or <c>AWS_DEFAULT_REGION</c>): required as soon as one backend is on AWS.</item>
 /// <item><c>MLOPS_AWS_ENDPOINT</c>: one endpoint for the JSON services (a stub or a VPC endpoint).</item>
 /// </list>
@@ -44,6 +53,10 @@ public sealed partial record AwsBackendOptions
     public TrainingBackend Training { get; init; } = TrainingBackend.Local;
     public WorkflowBackend Workflow { get; init; } = WorkflowBackend.Local;
     public MetricsBackend Metrics { get; init; } = MetricsBackend.Local;
+    public ModelRegistryBackend ModelRegistry { get; init; } = ModelRegistryBackend.Local;
+
+    /// <summary>The wait between DescribeTrainingJob polls while a SageMaker job runs.</summary>
+    public TimeSpan SageMakerPollInterval { get; init; } = TimeSpan.FromSeconds(30);
     public string? Region { get; init; }
     public string? SageMakerRoleArn { get; init; }
     public string? StateMachineArn { get; init; }
@@ -51,7 +64,7 @@ public sealed partial record AwsBackendOptions
 
     public bool UsesS3 => ArtifactBucket is not null;
 
-    public bool UsesAws => UsesS3 || Training != TrainingBackend.Local || Workflow != WorkflowBackend.Local || Metrics != MetricsBackend.Local;
+    public bool UsesAws => UsesS3 || Training != TrainingBackend.Local || Workflow != WorkflowBackend.Local || Metrics != MetricsBackend.Local || ModelRegistry != ModelRegistryBackend.Local;
 
     public static AwsBackendOptions FromEnvironment() =>
         FromVariables(name => Environment.GetEnvironmentVariable(name));
@@ -89,6 +102,8 @@ public sealed partial record AwsBackendOptions
             Training = ParseEnum("MLOPS_TRAINING_BACKEND", Value("MLOPS_TRAINING_BACKEND"), TrainingBackend.Local, errors, ("local", TrainingBackend.Local), ("sagemaker", TrainingBackend.SageMaker)),
             Workflow = ParseEnum("MLOPS_WORKFLOW_BACKEND", Value("MLOPS_WORKFLOW_BACKEND"), WorkflowBackend.Local, errors, ("local", WorkflowBackend.Local), ("stepfunctions", WorkflowBackend.StepFunctions)),
             Metrics = ParseEnum("MLOPS_METRICS_BACKEND", Value("MLOPS_METRICS_BACKEND"), MetricsBackend.Local, errors, ("local", MetricsBackend.Local), ("cloudwatch", MetricsBackend.CloudWatch)),
+            ModelRegistry = ParseEnum("MLOPS_MODEL_REGISTRY", Value("MLOPS_MODEL_REGISTRY"), ModelRegistryBackend.Local, errors, ("local", ModelRegistryBackend.Local), ("sagemaker", ModelRegistryBackend.SageMaker)),
+            SageMakerPollInterval = ParseSeconds("MLOPS_SAGEMAKER_POLL_SECONDS", Value("MLOPS_SAGEMAKER_POLL_SECONDS"), TimeSpan.FromSeconds(30), 0, 3600, errors),
             Region = Value("AWS_REGION") ?? Value("AWS_DEFAULT_REGION"),
             SageMakerRoleArn = Value("MLOPS_SAGEMAKER_ROLE_ARN"),
             StateMachineArn = Value("MLOPS_STATE_MACHINE_ARN"),
@@ -119,12 +134,33 @@ public sealed partial record AwsBackendOptions
             errors.Add("MLOPS_TRAINING_BACKEND=sagemaker needs MLOPS_ARTIFACT_STORE=s3://bucket/prefix: SageMaker reads training data from S3 and writes models there.");
         }
 
+        if (options.ModelRegistry == ModelRegistryBackend.SageMaker && options.Training != TrainingBackend.SageMaker)
+        {
+            errors.Add("MLOPS_MODEL_REGISTRY=sagemaker records SageMaker-trained models (their container image and model.tar.gz); it needs MLOPS_TRAINING_BACKEND=sagemaker.");
+        }
+
         if (errors.Count > 0)
         {
             throw new AwsConfigurationException(errors);
         }
 
         return options;
+    }
+
+    private static TimeSpan ParseSeconds(string name, string? value, TimeSpan fallback, int min, int max, List<string> errors)
+    {
+        if (value is null)
+        {
+            return fallback;
+        }
+
+        if (int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds >= min && seconds <= max)
+        {
+            return TimeSpan.FromSeconds(seconds);
+        }
+
+        errors.Add($"{name}='{value}' is not allowed; use whole seconds from {min.ToString(System.Globalization.CultureInfo.InvariantCulture)} to {max.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
+        return fallback;
     }
 
     private static Uri? ParseUri(string name, string? value, List<string> errors)

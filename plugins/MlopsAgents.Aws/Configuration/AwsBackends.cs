@@ -2,6 +2,8 @@ using Amazon;
 using Amazon.Runtime;
 using Amazon.S3;
 using MlopsAgents.Aws.Http;
+using MlopsAgents.Aws.SageMaker;
+using MlopsAgents.Plugins;
 using MlopsAgents.Aws.Storage;
 using MlopsAgents.Plugins.Storage;
 
@@ -46,5 +48,31 @@ public static class AwsBackends
     {
         ArgumentNullException.ThrowIfNull(options);
         return new AwsJsonClient(http, new AwsClientOptions { Region = options.Region ?? throw new AwsConfigurationException(["AWS_REGION is not set."]), EndpointOverride = options.ServiceEndpoint }, new DefaultChainCredentialsSource());
+    }
+
+    /// <summary>
+    /// The SageMaker-backed run for MLOPS_TRAINING_BACKEND=sagemaker: jobs through the shared JSON client (MLOPS_AWS_ENDPOINT
+    /// or the public endpoint), polled every MLOPS_SAGEMAKER_POLL_SECONDS, data and models in the configured S3 store.
+    /// </summary>
+    public static SageMakerPipeline CreateSageMakerPipeline(AwsBackendOptions options, MlopsContext context, HttpClient http, IProgress<string>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(context);
+        if (options.Training != TrainingBackend.SageMaker || !options.UsesS3 || options.SageMakerRoleArn is null)
+        {
+            throw new AwsConfigurationException(["MLOPS_TRAINING_BACKEND=sagemaker with MLOPS_ARTIFACT_STORE=s3://… and MLOPS_SAGEMAKER_ROLE_ARN is needed for a SageMaker run."]);
+        }
+
+        var sagemaker = new SageMakerClient(CreateJsonClient(options, http));
+        var training = new SageMakerTrainingService(sagemaker, (delay, ct) => Task.Delay(delay, ct), options.SageMakerPollInterval);
+        var settings = new SageMakerRunSettings
+        {
+            Bucket = options.ArtifactBucket!,
+            Prefix = options.ArtifactPrefix,
+            RoleArn = options.SageMakerRoleArn,
+            RegisterModelPackage = options.ModelRegistry == ModelRegistryBackend.SageMaker,
+            KmsKeyId = options.KmsKeyId,
+        };
+        return new SageMakerPipeline(context, training, sagemaker, settings, progress);
     }
 }

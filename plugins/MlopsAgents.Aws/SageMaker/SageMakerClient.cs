@@ -14,6 +14,12 @@ public sealed partial class SageMakerClient(AwsJsonClient client)
 {
     private static readonly AwsService Service = AwsService.SageMaker;
 
+    /// <summary>The region the client signs for; it picks the built-in algorithms' image registry.</summary>
+    public string Region => client.Options.Region;
+
+    /// <summary>The shared JSON client, for services that go along with SageMaker (CloudWatch alarms of an endpoint).</summary>
+    public AwsJsonClient JsonClient => client;
+
     /// <summary>CreateTrainingJob; returns the TrainingJobArn.</summary>
     public async Task<string> CreateTrainingJobAsync(TrainingJobSpec spec, CancellationToken cancellationToken = default)
     {
@@ -118,7 +124,25 @@ public sealed partial class SageMakerClient(AwsJsonClient client)
             response["FailureReason"]?.GetValue<string>(),
             response["ModelArtifacts"]?["S3ModelArtifacts"]?.GetValue<string>(),
             response["TrainingTimeInSeconds"]?.GetValue<long>(),
-            response["BillableTimeInSeconds"]?.GetValue<long>());
+            response["BillableTimeInSeconds"]?.GetValue<long>())
+        {
+            FinalMetrics = FinalMetrics(response["FinalMetricDataList"] as JsonArray),
+        };
+    }
+
+    /// <summary>FinalMetricDataList entries ({MetricName, Value, Timestamp}) by name; a repeated name keeps its last value.</summary>
+    private static Dictionary<string, double> FinalMetrics(JsonArray? list)
+    {
+        var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var item in list ?? [])
+        {
+            if (item?["MetricName"]?.GetValue<string>() is { } name && item["Value"] is { } value)
+            {
+                metrics[name] = value.GetValue<double>();
+            }
+        }
+
+        return metrics;
     }
 
     /// <summary>CreateModelPackageGroup: one group per registered model; returns the ModelPackageGroupArn.</summary>

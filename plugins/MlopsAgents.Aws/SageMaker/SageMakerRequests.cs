@@ -47,7 +47,11 @@ public sealed record TrainingJobDescription(
     string? FailureReason,
     string? ModelArtifactS3Uri,
     long? TrainingTimeInSeconds,
-    long? BillableTimeInSeconds);
+    long? BillableTimeInSeconds)
+{
+    /// <summary>FinalMetricDataList: the last value of each metric the algorithm reported, e.g. validation:f1.</summary>
+    public IReadOnlyDictionary<string, double> FinalMetrics { get; init; } = new Dictionary<string, double>();
+}
 
 /// <summary>Model package approval states, spelled as the SageMaker API spells them.</summary>
 public enum ModelApprovalStatus

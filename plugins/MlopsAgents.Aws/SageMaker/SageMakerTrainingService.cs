@@ -28,6 +28,12 @@ public sealed record SageMakerTrainingRequest
 public sealed record SageMakerTrainingResult(string JobName, string Status, string? ModelArtifactS3Uri, string? FailureReason, long? BillableTimeInSeconds, ResourceSelection Resources, int Polls)
 {
     public bool Succeeded => Status == "Completed";
+
+    /// <summary>The job's FinalMetricDataList by metric name (e.g. validation:f1).</summary>
+    public IReadOnlyDictionary<string, double> FinalMetrics { get; init; } = new Dictionary<string, double>();
+
+    /// <summary>The training image the job ran.</summary>
+    public string? TrainingImage { get; init; }
 }
 
 /// <summary>
@@ -39,7 +45,8 @@ public sealed class SageMakerTrainingService(SageMakerClient sagemaker, RetryDel
 {
     private static readonly HashSet<string> Terminal = new(StringComparer.Ordinal) { "Completed", "Failed", "Stopped" };
 
-    public async Task<SageMakerTrainingResult> RunAsync(SageMakerTrainingRequest request, CancellationToken cancellationToken = default)
+    /// <param name="progress">Told of the job's start and of every status change while it runs.</param>
+    public async Task<SageMakerTrainingResult> RunAsync(SageMakerTrainingRequest request, CancellationToken cancellationToken = default, IProgress<string>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         var resources = ResourceSelector.Select(request.DatasetBytes, request.Profile);
@@ -60,16 +67,29 @@ public sealed class SageMakerTrainingService(SageMakerClient sagemaker, RetryDel
             Spot = resources.UseSpot ? new SpotSettings($"{request.CheckpointS3Uri.TrimEnd('/')}/{request.JobName}/", resources.MaxWaitTimeInSeconds) : null,
             Tags = new Dictionary<string, string> { ["mlops:size-tier"] = resources.SizeTier },
         };
-        await sagemaker.CreateTrainingJobAsync(spec, cancellationToken).ConfigureAwait(false);
+        var arn = await sagemaker.CreateTrainingJobAsync(spec, cancellationToken).ConfigureAwait(false);
+        progress?.Report($"started {arn}: {resources.TrainingInstanceCount.ToString(System.Globalization.CultureInfo.InvariantCulture)} x {resources.TrainingInstanceType}{(resources.UseSpot ? " on spot with checkpoints" : " on demand")}");
+        string? lastStatus = null;
 
         // The job's own stopping condition ends it; the poll budget only guards against a service that never says so.
         var maxPolls = (int)Math.Ceiling((resources.MaxWaitTimeInSeconds + 3600) / Math.Max(1, pollInterval.TotalSeconds));
         for (var polls = 1; ; polls++)
         {
             var job = await sagemaker.DescribeTrainingJobAsync(request.JobName, cancellationToken).ConfigureAwait(false);
+            var status = $"{job.Status} ({job.SecondaryStatus})";
+            if (status != lastStatus)
+            {
+                progress?.Report($"{job.JobName}: {status}");
+                lastStatus = status;
+            }
+
             if (Terminal.Contains(job.Status))
             {
-                return new SageMakerTrainingResult(job.JobName, job.Status, job.ModelArtifactS3Uri, job.FailureReason, job.BillableTimeInSeconds, resources, polls);
+                return new SageMakerTrainingResult(job.JobName, job.Status, job.ModelArtifactS3Uri, job.FailureReason, job.BillableTimeInSeconds, resources, polls)
+                {
+                    FinalMetrics = job.FinalMetrics,
+                    TrainingImage = spec.Script?.ImageUri ?? BuiltInAlgorithmImages.TrainingImage(request.Algorithm, sagemaker.Region),
+                };
             }
 
             if (polls >= maxPolls)

@@ -4,7 +4,17 @@ using MlopsAgents.Aws.Http;
 namespace MlopsAgents.Aws.StepFunctions;
 
 /// <summary>What DescribeExecution says about an execution.</summary>
-public sealed record ExecutionDescription(string ExecutionArn, string Status, string? Output, string? Error, string? Cause, DateTimeOffset? StartDate, DateTimeOffset? StopDate);
+public sealed record ExecutionDescription(string ExecutionArn, string Status, string? Output, string? Error, string? Cause, DateTimeOffset? StartDate, DateTimeOffset? StopDate)
+{
+    /// <summary>The execution's name (the last part of its ARN).</summary>
+    public string? Name { get; init; }
+
+    /// <summary>The execution input as JSON text.</summary>
+    public string? Input { get; init; }
+}
+
+/// <summary>One entry of ListExecutions.</summary>
+public sealed record ExecutionListItem(string ExecutionArn, string Name, string Status, DateTimeOffset? StartDate, DateTimeOffset? StopDate);
 
 /// <summary>One event of GetExecutionHistory: id, type, time and the event's detail object as AWS sent it.</summary>
 public sealed record ExecutionHistoryEvent(long Id, string Type, DateTimeOffset Timestamp, long? PreviousEventId, JsonObject Detail);
@@ -71,7 +81,45 @@ public sealed class StepFunctionsClient(AwsJsonClient client)
             r["error"]?.GetValue<string>(),
             r["cause"]?.GetValue<string>(),
             EpochSeconds(r["startDate"]),
-            EpochSeconds(r["stopDate"]));
+            EpochSeconds(r["stopDate"]))
+        {
+            Name = r["name"]?.GetValue<string>(),
+            Input = r["input"]?.GetValue<string>(),
+        };
+    }
+
+    /// <summary>ListExecutions of a state machine, newest first as Step Functions lists them, following nextToken up to <paramref name="limit"/> items.</summary>
+    /// <param name="statusFilter">RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED or PENDING_REDRIVE; null lists all.</param>
+    public async Task<IReadOnlyList<ExecutionListItem>> ListExecutionsAsync(string stateMachineArn, string? statusFilter = null, int limit = 1000, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(stateMachineArn);
+        var items = new List<ExecutionListItem>();
+        string? nextToken = null;
+        do
+        {
+            var request = new JsonObject { ["stateMachineArn"] = stateMachineArn, ["maxResults"] = Math.Clamp(limit - items.Count, 1, 1000) };
+            if (statusFilter is not null)
+            {
+                request["statusFilter"] = statusFilter;
+            }
+
+            if (nextToken is not null)
+            {
+                request["nextToken"] = nextToken;
+            }
+
+            var r = await client.InvokeAsync(Service, "ListExecutions", request, cancellationToken).ConfigureAwait(false);
+            foreach (var node in r["executions"]?.AsArray() ?? [])
+            {
+                items.Add(new ExecutionListItem(
+                    node!["executionArn"]!.GetValue<string>(), node["name"]?.GetValue<string>() ?? "", node["status"]!.GetValue<string>(),
+                    EpochSeconds(node["startDate"]), EpochSeconds(node["stopDate"])));
+            }
+
+            nextToken = r["nextToken"]?.GetValue<string>();
+        }
+        while (nextToken is not null && items.Count < limit);
+        return items;
     }
 
     /// <summary>GetExecutionHistory, following nextToken until every event is read (oldest first).</summary>

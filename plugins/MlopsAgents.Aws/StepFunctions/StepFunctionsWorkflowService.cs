@@ -1,19 +1,73 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using MlopsAgents.Aws.Http;
 
 namespace MlopsAgents.Aws.StepFunctions;
 
 /// <summary>A waitForTaskToken state that is waiting for a person: its state name, the token and what it asked.</summary>
 public sealed record PendingTask(string StateName, string TaskToken, JsonObject? Context);
 
+/// <summary>An execution this start created, or the one an earlier start of the same name created.</summary>
+public sealed record StartedExecution(string ExecutionArn, bool AlreadyExisted, string Status);
+
 /// <summary>
 /// The workflow on Step Functions as the issue flow drives it: start an execution per request (named after the issue, so
 /// a webhook delivered twice starts it once), find the state that waits for a person, and answer it from a comment
 /// (/approve → SendTaskSuccess, /reject → SendTaskFailure with Mlops.ApprovalRejected, which the definition catches).
 /// </summary>
-public sealed class StepFunctionsWorkflowService(StepFunctionsClient client, string stateMachineArn)
+public sealed partial class StepFunctionsWorkflowService(StepFunctionsClient client, string stateMachineArn)
 {
     public const string RejectedError = "Mlops.ApprovalRejected";
+
+    public string StateMachineArn => stateMachineArn;
+
+    /// <summary>
+    /// Starts an execution with a complete input (the workflow's request, request_text, config and retry). Starting a
+    /// name again is not an error: Step Functions answers a repeat with the same input with the running execution, and
+    /// a repeat of a finished one (or with other input) with ExecutionAlreadyExists, after which the existing execution
+    /// is described and returned.
+    /// </summary>
+    public async Task<StartedExecution> StartOrFindAsync(string executionName, JsonObject input, CancellationToken cancellationToken = default)
+    {
+        ValidateExecutionName(executionName);
+        ArgumentNullException.ThrowIfNull(input);
+        try
+        {
+            var arn = await client.StartExecutionAsync(stateMachineArn, input, executionName, cancellationToken).ConfigureAwait(false);
+            return new StartedExecution(arn, AlreadyExisted: false, "RUNNING");
+        }
+        catch (AwsServiceException e) when (e.ErrorCode == "ExecutionAlreadyExists")
+        {
+            var existing = await client.DescribeExecutionAsync(ExecutionArn(executionName), cancellationToken).ConfigureAwait(false);
+            return new StartedExecution(existing.ExecutionArn, AlreadyExisted: true, existing.Status);
+        }
+    }
+
+    /// <summary>An execution's ARN from its ARN or its name: arn:aws:states:REGION:ACCOUNT:execution:STATE_MACHINE:NAME.</summary>
+    public string ExecutionArn(string executionArnOrName)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(executionArnOrName);
+        if (executionArnOrName.StartsWith("arn:", StringComparison.Ordinal))
+        {
+            return executionArnOrName;
+        }
+
+        ValidateExecutionName(executionArnOrName);
+        return stateMachineArn.Replace(":stateMachine:", ":execution:", StringComparison.Ordinal) + ":" + executionArnOrName;
+    }
+
+    /// <summary>Step Functions execution names: 1–80 characters; letters, digits, hyphens and underscores are the portable subset used here.</summary>
+    public static void ValidateExecutionName(string name)
+    {
+        if (name is null || !ExecutionNamePattern().IsMatch(name))
+        {
+            throw new ArgumentException($"execution name '{name}' is not allowed; use 1-80 letters, digits, hyphens and underscores.", nameof(name));
+        }
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,80}$", RegexOptions.CultureInvariant)]
+    private static partial Regex ExecutionNamePattern();
 
     /// <summary>Starts the definition's input shape: {request, config: {max_retry}, retry: {count: 0}}.</summary>
     public Task<string> StartAsync(string executionName, JsonObject request, int maxRetry, CancellationToken cancellationToken = default)

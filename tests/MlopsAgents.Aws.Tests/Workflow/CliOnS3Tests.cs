@@ -38,7 +38,7 @@ public sealed class CliOnS3Tests(S3rverFixture s3rver) : IClassFixture<S3rverFix
 
     [Theory]
     [InlineData("MLOPS_ARTIFACT_STORE", "ftp://bucket", "MLOPS_ARTIFACT_STORE='ftp://bucket' is not allowed")]
-    [InlineData("MLOPS_TRAINING_BACKEND", "sagemaker", "MLOPS_TRAINING_BACKEND")]
+    [InlineData("MLOPS_WORKFLOW_BACKEND", "stepfunctions", "MLOPS_WORKFLOW_BACKEND")]
     public void Run_UnsupportedBackendSetting_ExitsTwoNamingTheVariable(string variable, string value, string expected)
     {
         var dir = Directory.CreateTempSubdirectory("mlops-aws-cli-").FullName;

@@ -93,25 +93,29 @@ public interface IRetrainingHandler
 
 /// <summary>
 /// <see cref="IRetrainingHandler"/> through a <see cref="RetrainingCoordinator"/>, judging champion and challenger on
-/// the model's fresh data: its labelled production rows when there are at least <paramref name="minProductionRows"/>,
-/// else the latest version of its dataset.
+/// the fresh labelled data <paramref name="freshData"/> gives for the model (see <see cref="FreshData"/>).
 /// </summary>
-public sealed class CoordinatorRetrainingHandler(RetrainingCoordinator coordinator, MlopsContext context, IReadOnlyDictionary<string, string> datasetByModel, int minProductionRows = 50)
-    : IRetrainingHandler
+public sealed class CoordinatorRetrainingHandler(RetrainingCoordinator coordinator, Func<string, CancellationToken, Task<DataFrame>> freshData) : IRetrainingHandler
 {
     public async Task<RetrainingOutcome> HandleAsync(RetrainingTrigger trigger, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(trigger);
-        return await coordinator.HandleAsync(trigger, await FreshDataAsync(trigger.Model, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        var fresh = await freshData(trigger.Model, cancellationToken).ConfigureAwait(false);
+        return await coordinator.HandleAsync(trigger, fresh, cancellationToken).ConfigureAwait(false);
     }
+}
 
-    private async Task<DataFrame> FreshDataAsync(string model, CancellationToken cancellationToken)
+/// <summary>Where the data both champion and challenger are judged on comes from.</summary>
+public static class FreshData
+{
+    /// <summary>
+    /// The model's labelled production rows (sampled inference log joined with /feedback labels) when there are at
+    /// least <paramref name="minProductionRows"/>, else the latest version of its dataset. Production rows are what
+    /// the model meets now, so they decide when there are enough of them.
+    /// </summary>
+    public static async Task<DataFrame> ProductionOrLatestAsync(MlopsContext context, string model, string datasetId, int minProductionRows, CancellationToken cancellationToken)
     {
-        if (!datasetByModel.TryGetValue(model, out var datasetId))
-        {
-            throw new InvalidOperationException($"No dataset is known for {model}; the watch needs the request's dataset_id.");
-        }
-
+        ArgumentNullException.ThrowIfNull(context);
         var (dataset, frame) = await new DatasetService(context.Registry, context.Store).LoadAsync(datasetId, null, cancellationToken).ConfigureAwait(false);
         var production = await LabelledProductionData.CollectAsync(context.Store, model, frame.Columns, dataset.Target ?? string.Empty, cancellationToken).ConfigureAwait(false);
         return production.RowCount >= minProductionRows ? production : frame;

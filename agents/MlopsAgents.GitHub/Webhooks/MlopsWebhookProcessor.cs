@@ -6,12 +6,32 @@ using Octokit.Webhooks.Events.Issues;
 namespace MlopsAgents.GitHub.Webhooks;
 
 /// <summary>
-/// Turns signed deliveries into queued work: issues opened or labelled with the train label, and new issue comments.
-/// It records each X-GitHub-Delivery first, so a redelivered event is dropped, and only enqueues, so GitHub gets its
-/// answer at once while the work happens in <see cref="WebhookWorker"/>.
+/// Turns signed deliveries into queued work: issues opened or labelled with the train label, new issue comments, and
+/// pushes to a branch a <see cref="ICodeChangeListener"/> watches. It records each X-GitHub-Delivery first, so a
+/// redelivered event is dropped, and only enqueues, so GitHub gets its answer at once while the work happens in
+/// <see cref="WebhookWorker"/>.
 /// </summary>
-public sealed class MlopsWebhookProcessor(IssueLinkStore links, WebhookQueue queue, GitHubOptions options) : WebhookEventProcessor
+public sealed class MlopsWebhookProcessor(IssueLinkStore links, WebhookQueue queue, GitHubOptions options, IEnumerable<ICodeChangeListener> codeChanges) : WebhookEventProcessor
 {
+    protected override ValueTask ProcessPushWebhookAsync(WebhookHeaders headers, PushEvent pushEvent, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(headers);
+        ArgumentNullException.ThrowIfNull(pushEvent);
+
+        // A deleted branch has no code to train on; other branches are not watched.
+        if (!pushEvent.Deleted && codeChanges.Any(l => l.Watches(pushEvent.Ref)))
+        {
+            Enqueue(headers, new WebhookWork(
+                WebhookWorkKind.CodeChange,
+                new IssueRef(pushEvent.Repository!.FullName, 0),
+                pushEvent.Pusher?.Name ?? pushEvent.Sender?.Login ?? "unknown",
+                pushEvent.After,
+                GitRef: pushEvent.Ref));
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
     protected override ValueTask ProcessIssuesWebhookAsync(WebhookHeaders headers, IssuesEvent issuesEvent, IssuesAction action, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(headers);

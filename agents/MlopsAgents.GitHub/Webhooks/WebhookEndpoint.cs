@@ -35,14 +35,23 @@ public static class WebhookEndpoint
         app.MapGitHubWebhooks(path, options.WebhookSecret!);
     }
 
-    /// <summary>A Kestrel server on <paramref name="host"/>:<paramref name="port"/> (0 picks a free port) receiving webhooks at <paramref name="path"/>.</summary>
-    public static WebApplication Build(GitHubOptions options, IssueWorkflow workflow, IssueLinkStore links, string host = "127.0.0.1", int port = 8080, string path = DefaultPath)
+    /// <summary>
+    /// A Kestrel server on <paramref name="host"/>:<paramref name="port"/> (0 picks a free port) receiving webhooks at
+    /// <paramref name="path"/>; pushes go to <paramref name="codeChanges"/> when given.
+    /// </summary>
+    public static WebApplication Build(
+        GitHubOptions options, IssueWorkflow workflow, IssueLinkStore links, string host = "127.0.0.1", int port = 8080, string path = DefaultPath, ICodeChangeListener? codeChanges = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.UseUrls($"http://{host}:{port}");
         builder.Services.AddSingleton(workflow);
         builder.Services.AddSingleton(links);
+        if (codeChanges is not null)
+        {
+            builder.Services.AddSingleton(codeChanges);
+        }
+
         builder.Services.AddMlopsWebhooks(options);
         var app = builder.Build();
         app.MapMlopsWebhooks(options, path);

@@ -75,15 +75,18 @@ public sealed class RetrainingTriggers
 
     public string Model { get; }
 
-    /// <summary>Parses request names (<c>drift_detected</c>, <c>metric_degradation</c>, <c>schedule</c>, <c>new_data_version</c>, <c>code_change</c>).</summary>
+    /// <summary>
+    /// Parses request names (<c>drift_detected</c>, <c>metric_degradation</c>, <c>schedule</c>, <c>new_data_version</c>,
+    /// <c>code_change</c>); <c>new_data</c>, the request schema's spelling, is the same as <c>new_data_version</c>.
+    /// </summary>
     public static RetrainingTriggerKind ParseKind(string name) => name switch
     {
         "drift_detected" => RetrainingTriggerKind.DriftDetected,
         "metric_degradation" => RetrainingTriggerKind.MetricDegradation,
         "schedule" => RetrainingTriggerKind.Schedule,
-        "new_data_version" => RetrainingTriggerKind.NewDataVersion,
+        "new_data_version" or "new_data" => RetrainingTriggerKind.NewDataVersion,
         "code_change" => RetrainingTriggerKind.CodeChange,
-        _ => throw new ArgumentException($"retrain_triggers has '{name}'; allowed: drift_detected, metric_degradation, schedule, new_data_version, code_change.", nameof(name)),
+        _ => throw new ArgumentException($"retrain_triggers has '{name}'; allowed: drift_detected, metric_degradation, schedule, new_data_version, code_change (new_data is the same as new_data_version).", nameof(name)),
     };
 
     /// <summary>A trigger when the dataset drifted, naming the drifted features.</summary>

@@ -14,16 +14,19 @@ using MlopsAgents.Plugins.Storage;
 using MlopsAgents.Tests.Alerts;
 using MlopsAgents.Tests.Support;
 using MlopsAgents.Tests.Workflow;
+using MlopsAgents.Tests.StateMachine;
 using MlopsAgents.Workflow.Retraining;
+using MlopsAgents.Workflow.StateMachine;
 
 namespace MlopsAgents.Tests.Retraining;
 
 /// <summary>
 /// The simulated drift scenario end to end on the bundled breast-cancer data: train and serve the champion, send it
 /// traffic with one feature shifted, post the labels back, and check that drift raises an alert (to a local Slack
-/// webhook), the alert's trigger retrains through the in-process pipeline on data merged with the labelled production
-/// rows, and the champion/challenger comparison on the same fresh rows decides, reports to the issue and the history,
-/// and leaves the registry's aliases matching the decision.
+/// webhook), the retraining watcher turns the drift into a trigger, the trigger starts an execution of the ASL
+/// workflow on the durable executor with the real mlops-mcp (on data merged with the labelled production rows), and
+/// the champion/challenger comparison on the same fresh rows decides, reports to the issue and the history, and leaves
+/// the registry's aliases matching the decision.
 /// </summary>
 public sealed class DriftToRetrainingEndToEndTests
 {
@@ -32,7 +35,7 @@ public sealed class DriftToRetrainingEndToEndTests
     private const string ShiftedFeature = "worst_area";
 
     [Fact]
-    public async Task ShiftedFeature_AlertRetrainingAndChampionChallengerDecision()
+    public async Task ShiftedFeature_AlertWatcherTriggerWorkflowExecutionAndChampionChallengerDecision()
     {
         using var dir = new TempDirectory();
         var pipeline = await LocalPipelineTests.PipelineWithDatasetAsync(dir, "breast_cancer.csv", "dataset-bc-001", Target);
@@ -95,11 +98,7 @@ public sealed class DriftToRetrainingEndToEndTests
         await new AlertDispatcher([new SlackWebhookNotifier(slackHttp, new Uri(slack.BaseAddress, "hook"))]).DispatchAsync(alerts);
         Assert.Contains(slack.Requests, r => r.Body.Contains("data-drift", StringComparison.Ordinal));
 
-        // ---- trigger → feedback merged into the next data version → retraining → champion vs challenger ----
-        var triggers = new RetrainingTriggers(Model, [RetrainingTriggerKind.DriftDetected, RetrainingTriggerKind.MetricDegradation], null, now);
-        var trigger = triggers.OnDrift(health.DataDrift, now);
-        Assert.NotNull(trigger);
-
+        // ---- feedback merged into the next data version ----
         var production = await LabelledProductionData.CollectAsync(context.Store, Model, data.Columns, Target);
         Assert.Equal(traffic.RowCount, production.RowCount);
         var merged = await LabelledProductionData.MergeIntoNextVersionAsync(context, "dataset-bc-001", production);
@@ -107,13 +106,34 @@ public sealed class DriftToRetrainingEndToEndTests
         Assert.Equal(2, merged.Dataset.Version);
         Assert.Equal(data.RowCount + traffic.RowCount, merged.Dataset.RowCount);
 
-        var request = TrainingRequestParser.Parse(await File.ReadAllBytesAsync(Examples.Issue("breast-cancer.md")), new RequestParseOptions { DataRoot = context.DataRoot }).Request!;
+        // ---- the watcher sees the drift in the serving window → a retraining execution of the workflow (each Task a
+        // call to the real mlops-mcp) → champion vs challenger on the same fresh rows ----
+        var requestText = await File.ReadAllTextAsync(Examples.Issue("breast-cancer.md"));
+        var request = TrainingRequestParser.Parse(requestText, new RequestParseOptions { DataRoot = context.DataRoot }).Request!;
+        await using var mcp = await RealMcpServer.StartAsync(context.Home.Root, context.DataRoot);
+        await using var executor = new StateMachineExecutor(dir.Combine("home", "workflow", "workflow.db"), mcp);
         var issues = new RecordingIssueTracker();
         var coordinator = new RetrainingCoordinator(context, new RetrainingPolicy(RetrainingMode.Launch, new PromotionCriteria("accuracy", minAbsoluteChange: 0.005)),
-            new LocalPipelineRetrainingLauncher(pipeline, request), issues, issueNumber: 7);
+            new WorkflowRetrainingLauncher(executor, StateMachineTestKit.TrainingDefinition(), request, requestText), issues, issueNumber: 7);
+        var watch = RetrainingWatch.FromRequest(Model, request, cron: null, onCodeChange: false, package.Metadata.Metrics["accuracy"], maxAccuracyDrop: 0.05, trainedDataVersion: 1);
+        var ledger = new RetrainingLedger(dir.Combine("home", "retraining", "watcher.db"));
+        var watcher = new RetrainingWatcher([watch], ledger, new CoordinatorRetrainingHandler(coordinator, (_, _) => Task.FromResult(fresh)), server.Monitor.Health, context.Registry);
 
-        var outcome = await coordinator.HandleAsync(trigger, fresh);
+        var firing = Assert.Single(await watcher.CheckOnceAsync());
+        var outcome = firing.Outcome!;
 
+        Assert.Equal(RetrainingTriggerKind.DriftDetected, firing.Trigger.Kind);
+        Assert.Contains($"{ShiftedFeature}", firing.Trigger.Reason, StringComparison.Ordinal);
+        var execution = executor.DescribeExecution(outcome.Run!.RunId)!;
+        Assert.Equal(ExecutionStatus.Succeeded, execution.Summary.Status);
+        Assert.Equal(firing.Trigger.Reason, execution.Input!["retraining"]!["reason"]!.GetValue<string>());
+        Assert.Contains(execution.History, h => h.Type == HistoryEventTypes.TaskSucceeded && h.State == "WaitForOptimizationApproval"
+            && h.Data?["by"]?.GetValue<string>() == WorkflowRetrainingLauncher.DefaultApprover);
+        var record = Assert.Single(ledger.List(Model));
+        Assert.Equal(("launched", outcome.Run.RunId), (record.Status, record.RunId));
+
+        // The drift is still on, but it already fired: the next check does nothing.
+        Assert.Empty(await watcher.CheckOnceAsync());
         Assert.Equal("launched", outcome.Action);
         Assert.True(outcome.Run!.Succeeded, outcome.Run.Detail);
         var challenger = outcome.Run.ChallengerVersion!;

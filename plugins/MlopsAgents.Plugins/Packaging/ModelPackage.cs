@@ -21,12 +21,16 @@ public sealed class ModelPackage
 {
     public const string ModelSubdirectory = "model";
 
-    private ModelPackage(ModelMetadata metadata, FeaturePreprocessor preprocessor, ITrainedModel model, JsonObject openApi)
+    private readonly HashSet<string> _inputs;
+
+    private ModelPackage(ModelMetadata metadata, FeaturePreprocessor preprocessor, ITrainedModel model, JsonObject openApi, CompiledTreeModel? compiled)
     {
         Metadata = metadata;
         Preprocessor = preprocessor;
         Model = model;
         OpenApi = openApi;
+        Compiled = compiled;
+        _inputs = preprocessor.Columns.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
     }
 
     public ModelMetadata Metadata { get; }
@@ -37,6 +41,12 @@ public sealed class ModelPackage
 
     public JsonObject OpenApi { get; }
 
+    /// <summary>
+    /// The model's trees compiled for fast scoring (same scores as <see cref="Model"/>), or null when the model is not
+    /// a kind that compiles; <see cref="Predict"/> uses it when present.
+    /// </summary>
+    public CompiledTreeModel? Compiled { get; }
+
     /// <summary>Loads a package from a local folder laid out as the store keeps it.</summary>
     public static ModelPackage LoadFromDirectory(string directory)
     {
@@ -44,7 +54,7 @@ public sealed class ModelPackage
         var preprocessor = FeaturePreprocessor.FromJson(File.ReadAllText(Path.Combine(directory, FeaturePreprocessor.FileName)));
         var model = ModelSerializer.Load(Path.Combine(directory, ModelSubdirectory));
         var openApi = JsonNode.Parse(File.ReadAllText(Path.Combine(directory, OpenApiDocument.FileName)))!.AsObject();
-        return new ModelPackage(metadata, preprocessor, model, openApi);
+        return new ModelPackage(metadata, preprocessor, model, openApi, CompiledTreeModel.TryLoad(Path.Combine(directory, ModelSubdirectory), model));
     }
 
     /// <summary>
@@ -80,7 +90,7 @@ public sealed class ModelPackage
     {
         var errors = new List<RowError>();
         var features = new double[rows.Count][];
-        var known = Preprocessor.Columns.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+        var known = _inputs;
         for (var i = 0; i < rows.Count; i++)
         {
             var row = rows[i];
@@ -114,7 +124,7 @@ public sealed class ModelPackage
             return (null, errors);
         }
 
-        var outputs = Model.Predict(features);
+        var outputs = Compiled?.Predict(features) ?? Model.Predict(features);
         var predictions = new List<RowPrediction>(rows.Count);
         foreach (var output in outputs)
         {

@@ -17,6 +17,8 @@ internal static class DeployInfraCommand
         var environment = new Option<string>("--environment") { Description = "Environment name in resource names.", DefaultValueFactory = _ => "dev" };
         var region = new Option<string?>("--region") { Description = "AWS region; default AWS_REGION." };
         var image = new Option<string?>("--image-uri") { Description = "MCP server image in ECR (infra/docker/mcp-server.Dockerfile)." };
+        var webhookImage = new Option<string?>("--webhook-image-uri") { Description = "Webhook receiver image in ECR (infra/docker/webhook.Dockerfile)." };
+        var mcpUrl = new Option<string?>("--mcp-url") { Description = "MCP endpoint the Step Functions task functions call, e.g. https://mlops.example.com/mcp (default: the load balancer's name)." };
         var vpc = new Option<string?>("--vpc-id") { Description = "VPC for the load balancer and tasks." };
         var publicSubnets = new Option<string?>("--public-subnets") { Description = "Comma-separated subnet ids (2+ zones) for the load balancer." };
         var serviceSubnets = new Option<string?>("--service-subnets") { Description = "Comma-separated subnet ids for the tasks." };
@@ -27,7 +29,7 @@ internal static class DeployInfraCommand
         var repoRoot = new Option<string?>("--repo-root") { Description = "Repository root holding infra/; default the current directory." };
         var command = new Command("deploy-infra", "Plan (--dry-run) or print the AWS CLI script that deploys the CloudFormation stacks in infra/cloudformation.")
         {
-            dryRun, environment, region, image, vpc, publicSubnets, serviceSubnets, certificate, publicIp, alarmEmail, bedrockModel, repoRoot,
+            dryRun, environment, region, image, webhookImage, mcpUrl, vpc, publicSubnets, serviceSubnets, certificate, publicIp, alarmEmail, bedrockModel, repoRoot,
         };
         command.SetAction(parse =>
         {
@@ -42,6 +44,8 @@ internal static class DeployInfraCommand
                 Environment = parse.GetValue(environment)!,
                 Region = regionName,
                 ImageUri = parse.GetValue(image),
+                WebhookImageUri = parse.GetValue(webhookImage),
+                McpUrl = parse.GetValue(mcpUrl),
                 VpcId = parse.GetValue(vpc),
                 PublicSubnetIds = Split(parse.GetValue(publicSubnets)),
                 ServiceSubnetIds = Split(parse.GetValue(serviceSubnets)),

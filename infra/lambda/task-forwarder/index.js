@@ -6,7 +6,7 @@ const PROTOCOL = '2025-11-25'; // plugins/MlopsAgents.Plugins/McpProtocol.cs
 let token; // read once per cold start
 
 async function secret() {
-  const sm = require('@aws-sdk/client-secrets-manager'); // shipped with the nodejs20.x runtime
+  const sm = require('@aws-sdk/client-secrets-manager'); // shipped with the nodejs24.x runtime
   const r = await new sm.SecretsManagerClient({}).send(new sm.GetSecretValueCommand({ SecretId: process.env.MCP_TOKEN_SECRET_ARN }));
   return r.SecretString;
 }

@@ -11,6 +11,12 @@ public sealed record InfraSettings
     public string Environment { get; init; } = "dev";
     public required string Region { get; init; }
     public string? ImageUri { get; init; }
+
+    /// <summary>The webhook receiver's image (infra/docker/webhook.Dockerfile); without it the script builds and pushes one.</summary>
+    public string? WebhookImageUri { get; init; }
+
+    /// <summary>The MCP endpoint the task forwarder functions call; without it they use the load balancer's DNS name (fine without a certificate).</summary>
+    public string? McpUrl { get; init; }
     public string? VpcId { get; init; }
     public IReadOnlyList<string> PublicSubnetIds { get; init; } = [];
     public IReadOnlyList<string> ServiceSubnetIds { get; init; } = [];
@@ -23,12 +29,15 @@ public sealed record InfraSettings
     public string? BedrockModelId { get; init; }
 }
 
-/// <summary>One CloudFormation stack: its name, template, parameters, the IAM capability it needs and the resources it declares.</summary>
-public sealed record StackPlan(string StackName, string TemplatePath, IReadOnlyList<KeyValuePair<string, string>> Parameters, bool NeedsNamedIam, IReadOnlyList<(string LogicalId, string Type)> Resources);
+/// <summary>
+/// One CloudFormation stack: its name, template, parameters, the IAM capability it needs, the resources it declares
+/// (Fn::ForEach loops expanded) and whether it uses a transform (AWS::LanguageExtensions needs CAPABILITY_AUTO_EXPAND).
+/// </summary>
+public sealed record StackPlan(string StackName, string TemplatePath, IReadOnlyList<KeyValuePair<string, string>> Parameters, bool NeedsNamedIam, IReadOnlyList<(string LogicalId, string Type)> Resources, bool NeedsAutoExpand = false);
 
 /// <summary>
-/// The deployment of infra/cloudformation as five stacks in dependency order (storage → secrets → iam → workflow →
-/// mcp-server, linked by exports). It reads each template to list what it creates, and writes the exact AWS CLI
+/// The deployment of infra/cloudformation as six stacks in dependency order (storage → secrets → iam → workflow →
+/// mcp-server → tasks, linked by exports). It reads each template to list what it creates, and writes the exact AWS CLI
 /// commands that deploy them; the project does not call the CloudFormation API itself.
 /// </summary>
 public sealed partial class InfraPlan
@@ -77,7 +86,11 @@ public sealed partial class InfraPlan
 
         if (settings.ServiceSubnetIds.Count < 1)
         {
-            problems.Add("--service-subnets: one or more subnet ids, comma-separated, for the tasks.");
+            problems.Add("--service-subnets: one or two subnet ids, comma-separated, for the task.");
+        }
+        else if (settings.ServiceSubnetIds.Count > 2)
+        {
+            problems.Add($"--service-subnets: '{string.Join(',', settings.ServiceSubnetIds)}' has {settings.ServiceSubnetIds.Count} subnets; give one or two (the MLOPS_HOME file system gets a mount target in each).");
         }
 
         var env = settings.Environment;
@@ -91,7 +104,8 @@ public sealed partial class InfraPlan
                 parameters.Where(p => p.Value is not null || p.Key is "ImageUri" or "VpcId" or "PublicSubnetIds" or "ServiceSubnetIds")
                     .Select(p => new KeyValuePair<string, string>(p.Key, p.Value ?? Missing)).ToList(),
                 iam,
-                ReadResources(template));
+                ReadResources(template),
+                UsesTransform(template));
         }
 
         var bucket = $"mlops-{env}-artifacts-$ACCOUNT_ID-{settings.Region}";
@@ -101,21 +115,27 @@ public sealed partial class InfraPlan
             Stack("secrets", false, ("Environment", env)),
             Stack("iam", true, ("Environment", env), ("BedrockModelId", settings.BedrockModelId)),
             Stack("workflow", false, ("Environment", env), ("DefinitionBucket", bucket), ("DefinitionKey", DefinitionKey), ("AlarmEmail", settings.AlarmEmail)),
-            Stack("mcp-server", false,
+            // The EFS mount policy it attaches to the task role is an IAM resource.
+            Stack("mcp-server", true,
                 ("Environment", env),
                 ("ImageUri", settings.ImageUri ?? DefaultImage(settings)),
+                ("WebhookImageUri", settings.WebhookImageUri ?? DefaultImage(settings, "webhook-")),
                 ("VpcId", settings.VpcId),
                 ("PublicSubnetIds", settings.PublicSubnetIds.Count == 0 ? null : string.Join(',', settings.PublicSubnetIds)),
                 ("ServiceSubnetIds", settings.ServiceSubnetIds.Count == 0 ? null : string.Join(',', settings.ServiceSubnetIds)),
                 ("AssignPublicIp", settings.AssignPublicIp ? "ENABLED" : null),
                 ("CertificateArn", settings.CertificateArn)),
+            Stack("tasks", true, ("Environment", env), ("McpUrl", settings.McpUrl)),
         };
         return new InfraPlan(settings, stacks, problems);
     }
 
-    /// <summary>Without --image-uri the script builds the image and pushes it to the ECR repository of the storage stack, tagged with the git commit.</summary>
-    private static string DefaultImage(InfraSettings settings) =>
-        $"$ACCOUNT_ID.dkr.ecr.{settings.Region}.amazonaws.com/mlops-{settings.Environment}-mcp-server:$IMAGE_TAG";
+    /// <summary>
+    /// Without an image the script builds it and pushes it to the ECR repository of the storage stack, tagged with the
+    /// git commit; the webhook image shares the repository with a <c>webhook-</c> tag prefix.
+    /// </summary>
+    private static string DefaultImage(InfraSettings settings, string tagPrefix = "") =>
+        $"$ACCOUNT_ID.dkr.ecr.{settings.Region}.amazonaws.com/mlops-{settings.Environment}-mcp-server:{tagPrefix}$IMAGE_TAG";
 
     /// <summary>A person-readable summary: every stack, its parameters and the resources its template declares.</summary>
     public string Describe()
@@ -124,7 +144,7 @@ public sealed partial class InfraPlan
         text.Append(CultureInfo.InvariantCulture, $"deploy-infra plan for environment '{_settings.Environment}' in {_settings.Region} ({Stacks.Count} stacks, {Stacks.Sum(s => s.Resources.Count)} resources); nothing is sent to AWS.\n");
         foreach (var stack in Stacks)
         {
-            text.Append(CultureInfo.InvariantCulture, $"\nstack {stack.StackName}  ({Path.GetFileName(stack.TemplatePath)}{(stack.NeedsNamedIam ? ", CAPABILITY_NAMED_IAM" : string.Empty)})\n");
+            text.Append(CultureInfo.InvariantCulture, $"\nstack {stack.StackName}  ({Path.GetFileName(stack.TemplatePath)}{(stack.NeedsNamedIam ? ", CAPABILITY_NAMED_IAM" : string.Empty)}{(stack.NeedsAutoExpand ? ", CAPABILITY_AUTO_EXPAND" : string.Empty)})\n");
             foreach (var (key, value) in stack.Parameters)
             {
                 text.Append(CultureInfo.InvariantCulture, $"  parameter {key} = {value}\n");
@@ -133,6 +153,11 @@ public sealed partial class InfraPlan
             foreach (var (id, type) in stack.Resources)
             {
                 text.Append(CultureInfo.InvariantCulture, $"  + {id,-30} {type}\n");
+            }
+
+            if (stack.StackName.EndsWith("-tasks", StringComparison.Ordinal))
+            {
+                text.Append("  (every function runs infra/lambda/task-forwarder/index.js, inline in the template, and calls the MCP server's tools)\n");
             }
 
             if (stack.StackName.EndsWith("-workflow", StringComparison.Ordinal))
@@ -171,17 +196,17 @@ public sealed partial class InfraPlan
         s.Append("IMAGE_TAG=\"$(git rev-parse --short=12 HEAD)\"\n");
         foreach (var stack in Stacks)
         {
-            if (stack.StackName.EndsWith("-mcp-server", StringComparison.Ordinal) && _settings.ImageUri is null)
+            if (stack.StackName.EndsWith("-mcp-server", StringComparison.Ordinal))
             {
-                var registry = $"${{ACCOUNT_ID}}.dkr.ecr.{region}.amazonaws.com";
-                var image = $"{registry}/mlops-{_settings.Environment}-mcp-server:${{IMAGE_TAG}}";
-                s.Append("# Build the MCP server image (needs a Docker engine) and push it to the repository the storage stack made.\n");
-                // The repository's tags are immutable, so a re-run for the same commit reuses the pushed image.
-                s.Append(CultureInfo.InvariantCulture, $"if ! aws ecr describe-images --repository-name mlops-{_settings.Environment}-mcp-server --image-ids \"imageTag=${{IMAGE_TAG}}\" >/dev/null 2>&1; then\n");
-                s.Append(CultureInfo.InvariantCulture, $"  aws ecr get-login-password | docker login --username AWS --password-stdin \"{registry}\"\n");
-                s.Append(CultureInfo.InvariantCulture, $"  docker build -f infra/docker/mcp-server.Dockerfile -t \"{image}\" .\n");
-                s.Append(CultureInfo.InvariantCulture, $"  docker push \"{image}\"\n");
-                s.Append("fi\n");
+                if (_settings.ImageUri is null)
+                {
+                    AppendImageBuild(s, "the MCP server", "mcp-server.Dockerfile", string.Empty);
+                }
+
+                if (_settings.WebhookImageUri is null)
+                {
+                    AppendImageBuild(s, "the webhook receiver", "webhook.Dockerfile", "webhook-");
+                }
             }
 
             if (stack.StackName.EndsWith("-workflow", StringComparison.Ordinal))
@@ -192,9 +217,11 @@ public sealed partial class InfraPlan
             }
 
             s.Append(CultureInfo.InvariantCulture, $"aws cloudformation deploy --stack-name {stack.StackName} --template-file infra/cloudformation/{Path.GetFileName(stack.TemplatePath)}");
-            if (stack.NeedsNamedIam)
+            if (stack.NeedsNamedIam || stack.NeedsAutoExpand)
             {
-                s.Append(" --capabilities CAPABILITY_NAMED_IAM");
+                s.Append(" --capabilities");
+                s.Append(stack.NeedsNamedIam ? " CAPABILITY_NAMED_IAM" : string.Empty);
+                s.Append(stack.NeedsAutoExpand ? " CAPABILITY_AUTO_EXPAND" : string.Empty);
             }
 
             s.Append(" --no-fail-on-empty-changeset");
@@ -212,6 +239,19 @@ public sealed partial class InfraPlan
 
         s.Append(CultureInfo.InvariantCulture, $"aws cloudformation describe-stacks --stack-name mlops-{_settings.Environment}-mcp-server --query \"Stacks[0].Outputs\" --output table\n");
         return s.ToString();
+    }
+
+    private void AppendImageBuild(StringBuilder s, string what, string dockerfile, string tagPrefix)
+    {
+        var registry = $"${{ACCOUNT_ID}}.dkr.ecr.{_settings.Region}.amazonaws.com";
+        var image = $"{registry}/mlops-{_settings.Environment}-mcp-server:{tagPrefix}${{IMAGE_TAG}}";
+        s.Append(CultureInfo.InvariantCulture, $"# Build {what} image (needs a Docker engine) and push it to the repository the storage stack made.\n");
+        // The repository's tags are immutable, so a re-run for the same commit reuses the pushed image.
+        s.Append(CultureInfo.InvariantCulture, $"if ! aws ecr describe-images --repository-name mlops-{_settings.Environment}-mcp-server --image-ids \"imageTag={tagPrefix}${{IMAGE_TAG}}\" >/dev/null 2>&1; then\n");
+        s.Append(CultureInfo.InvariantCulture, $"  aws ecr get-login-password | docker login --username AWS --password-stdin \"{registry}\"\n");
+        s.Append(CultureInfo.InvariantCulture, $"  docker build -f infra/docker/{dockerfile} -t \"{image}\" .\n");
+        s.Append(CultureInfo.InvariantCulture, $"  docker push \"{image}\"\n");
+        s.Append("fi\n");
     }
 
     /// <summary>Reads the logical ids and types under Resources; CloudFormation's short-form tags (!Sub, !Ref) are plain node tags to YamlStream.</summary>
@@ -234,9 +274,52 @@ public sealed partial class InfraPlan
             throw new InvalidDataException($"{templatePath} has no Resources section.");
         }
 
-        return map.Children
-            .Select(r => (((YamlScalarNode)r.Key).Value!, ((YamlScalarNode)((YamlMappingNode)r.Value).Children[new YamlScalarNode("Type")]).Value!))
-            .ToList();
+        var list = new List<(string, string)>();
+        foreach (var (key, value) in map.Children)
+        {
+            var id = ((YamlScalarNode)key).Value!;
+            if (id.StartsWith("Fn::ForEach::", StringComparison.Ordinal))
+            {
+                list.AddRange(ExpandForEach(templatePath, id, value));
+            }
+            else
+            {
+                list.Add((id, TypeOf(value)));
+            }
+        }
+
+        return list;
+    }
+
+    private static bool UsesTransform(string templatePath) =>
+        File.ReadLines(templatePath).Any(l => l.StartsWith("Transform:", StringComparison.Ordinal));
+
+    private static string TypeOf(YamlNode resource) => ((YamlScalarNode)((YamlMappingNode)resource).Children[new YamlScalarNode("Type")]).Value!;
+
+    /// <summary>
+    /// Fn::ForEach::Name: [Identifier, [values], {LogicalId: resource}]: one resource per value and fragment, the logical
+    /// id with ${Identifier} replaced by the value and &amp;{Identifier} by its letters and digits, as the transform does.
+    /// A collection that is not a literal list (a Ref to a list parameter) cannot be expanded before deployment.
+    /// </summary>
+    private static IEnumerable<(string, string)> ExpandForEach(string templatePath, string loop, YamlNode node)
+    {
+        if (node is not YamlSequenceNode { Children.Count: 3 } parts || parts[0] is not YamlScalarNode { Value: { } identifier }
+            || parts[1] is not YamlSequenceNode values || parts[2] is not YamlMappingNode fragment)
+        {
+            throw new InvalidDataException($"{templatePath}: {loop} is not [identifier, [values], {{resources}}].");
+        }
+
+        foreach (var value in values.Children.Select(v => ((YamlScalarNode)v).Value!))
+        {
+            var alphanumeric = new string(value.Where(char.IsAsciiLetterOrDigit).ToArray());
+            foreach (var (key, resource) in fragment.Children)
+            {
+                var id = ((YamlScalarNode)key).Value!
+                    .Replace("${" + identifier + "}", value, StringComparison.Ordinal)
+                    .Replace("&{" + identifier + "}", alphanumeric, StringComparison.Ordinal);
+                yield return (id, TypeOf(resource));
+            }
+        }
     }
 
     private static string ShellQuote(string value) =>

@@ -23,12 +23,20 @@ public sealed class InfraPlanTests
 
         var text = plan.Describe();
 
-        Assert.Equal(["mlops-dev-storage", "mlops-dev-secrets", "mlops-dev-iam", "mlops-dev-workflow", "mlops-dev-mcp-server"], plan.Stacks.Select(s => s.StackName));
+        Assert.Equal(["mlops-dev-storage", "mlops-dev-secrets", "mlops-dev-iam", "mlops-dev-workflow", "mlops-dev-mcp-server", "mlops-dev-tasks"], plan.Stacks.Select(s => s.StackName));
         Assert.Contains(plan.Stacks[0].Resources, r => r == ("ArtifactBucket", "AWS::S3::Bucket"));
         Assert.Contains(plan.Stacks[0].Resources, r => r == ("ArtifactKey", "AWS::KMS::Key"));
         Assert.Contains(plan.Stacks[3].Resources, r => r == ("TrainingStateMachine", "AWS::StepFunctions::StateMachine"));
         Assert.Contains(plan.Stacks[4].Resources, r => r == ("Service", "AWS::ECS::Service"));
+        Assert.Contains(plan.Stacks[4].Resources, r => r == ("FileSystem", "AWS::EFS::FileSystem"));
+        Assert.Contains(plan.Stacks[4].Resources, r => r == ("WebhookRule", "AWS::ElasticLoadBalancingV2::ListenerRule"));
+        Assert.Equal(15, plan.Stacks[5].Resources.Count(r => r.Type == "AWS::Lambda::Function"));
+        Assert.Equal(15, plan.Stacks[5].Resources.Count(r => r.Type == "AWS::Logs::LogGroup"));
+        Assert.Contains(plan.Stacks[5].Resources, r => r == ("Functionmcppreprocesssupervised", "AWS::Lambda::Function"));
         Assert.True(plan.Stacks[2].NeedsNamedIam);
+        Assert.True(plan.Stacks[5].NeedsAutoExpand);
+        Assert.Contains("+ Functionagentrequestapproval", text);
+        Assert.Contains("infra/lambda/task-forwarder/index.js", text);
         Assert.Contains("nothing is sent to AWS", text);
         Assert.Contains("+ ArtifactBucket", text);
         Assert.Contains("--vpc-id", text);
@@ -41,8 +49,11 @@ public sealed class InfraPlanTests
         var script = InfraPlan.Create(Full, Root).Script();
 
         var deploys = Regex.Matches(script, "aws cloudformation deploy --stack-name (\\S+)").Select(m => m.Groups[1].Value);
-        Assert.Equal(["mlops-dev-storage", "mlops-dev-secrets", "mlops-dev-iam", "mlops-dev-workflow", "mlops-dev-mcp-server"], deploys);
-        Assert.Contains("--template-file infra/cloudformation/iam.yaml --capabilities CAPABILITY_NAMED_IAM", script);
+        Assert.Equal(["mlops-dev-storage", "mlops-dev-secrets", "mlops-dev-iam", "mlops-dev-workflow", "mlops-dev-mcp-server", "mlops-dev-tasks"], deploys);
+        Assert.Contains("--template-file infra/cloudformation/iam.yaml --capabilities CAPABILITY_NAMED_IAM --no-fail", script);
+        Assert.Contains("--template-file infra/cloudformation/tasks.yaml --capabilities CAPABILITY_NAMED_IAM CAPABILITY_AUTO_EXPAND", script);
+        Assert.Contains("docker build -f infra/docker/webhook.Dockerfile -t \"${ACCOUNT_ID}.dkr.ecr.eu-west-1.amazonaws.com/mlops-dev-mcp-server:webhook-${IMAGE_TAG}\"", script);
+        Assert.Contains("\"WebhookImageUri=${ACCOUNT_ID}.dkr.ecr.eu-west-1.amazonaws.com/mlops-dev-mcp-server:webhook-${IMAGE_TAG}\"", script);
         Assert.Contains("sed -e \"s/:us-east-1:000000000000:/:eu-west-1:${ACCOUNT_ID}:/g\" infra/statemachine/mlops-training.asl.json", script);
         Assert.Contains("docker build -f infra/docker/mcp-server.Dockerfile", script);
         Assert.Contains("VpcId=vpc-0abc PublicSubnetIds=subnet-a,subnet-b ServiceSubnetIds=subnet-c", script);
@@ -53,10 +64,28 @@ public sealed class InfraPlanTests
     [Fact]
     public void Script_GivenImage_SkipsTheBuild()
     {
-        var script = InfraPlan.Create(Full with { ImageUri = "111.dkr.ecr.eu-west-1.amazonaws.com/mlops:1" }, Root).Script();
+        var script = InfraPlan.Create(Full with { ImageUri = "111.dkr.ecr.eu-west-1.amazonaws.com/mlops:1", WebhookImageUri = "111.dkr.ecr.eu-west-1.amazonaws.com/mlops:webhook-1" }, Root).Script();
 
         Assert.DoesNotContain("docker build", script);
-        Assert.Contains("ImageUri=111.dkr.ecr.eu-west-1.amazonaws.com/mlops:1", script);
+        Assert.Contains(" ImageUri=111.dkr.ecr.eu-west-1.amazonaws.com/mlops:1", script);
+        Assert.Contains("WebhookImageUri=111.dkr.ecr.eu-west-1.amazonaws.com/mlops:webhook-1", script);
+    }
+
+    [Fact]
+    public void Script_McpUrlGiven_PassesItToTheTasksStack()
+    {
+        var script = InfraPlan.Create(Full with { McpUrl = "https://mlops.example.com/mcp" }, Root).Script();
+
+        Assert.Matches("--stack-name mlops-dev-tasks [^\n]*\\\n  --parameter-overrides Environment=dev McpUrl=https://mlops.example.com/mcp\n", script);
+    }
+
+    [Fact]
+    public void Create_ThreeServiceSubnets_NamesTheOptionAndTheLimit()
+    {
+        var plan = InfraPlan.Create(Full with { ServiceSubnetIds = ["subnet-c", "subnet-d", "subnet-e"] }, Root);
+
+        var problem = Assert.Single(plan.Problems);
+        Assert.Contains("--service-subnets: 'subnet-c,subnet-d,subnet-e' has 3 subnets; give one or two", problem);
     }
 
     [Fact]

@@ -124,7 +124,7 @@ internal static class ForwarderRunner
         }
         catch (Win32Exception e)
         {
-            throw new InvalidOperationException("The task forwarder tests need Node.js 20 or later as `node` on PATH (the Lambda runtime is nodejs20.x): " + e.Message, e);
+            throw new InvalidOperationException("The task forwarder tests need Node.js 20 or later as `node` on PATH (the functions run on nodejs24.x; the code needs Node 18+): " + e.Message, e);
         }
 
         using (process)

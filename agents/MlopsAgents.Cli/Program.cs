@@ -13,6 +13,7 @@ var root = new RootCommand("mlops: issue-driven MLOps on the embedded default (s
     ValidateCommand.Create(),
     DeployInfraCommand.Create(),
     EvalCommand.Create(),
+    DeployCommand.Create(),
 };
 foreach (var command in WorkflowCommands.Create())
 {

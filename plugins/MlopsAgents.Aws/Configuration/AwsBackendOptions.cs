@@ -21,6 +21,13 @@ public enum MetricsBackend
     CloudWatch,
 }
 
+/// <summary>Where <c>mlops deploy</c> puts a model: nowhere but this machine, or a SageMaker endpoint with deployment guardrails.</summary>
+public enum DeployBackend
+{
+    Local,
+    SageMaker,
+}
+
 /// <summary>Where registered models are also recorded: only the local SQLite registry, or the SageMaker Model Registry too.</summary>
 public enum ModelRegistryBackend
 {
@@ -39,6 +46,8 @@ public enum ModelRegistryBackend
 /// <item><c>MLOPS_WORKFLOW_BACKEND</c>: <c>local</c> or <c>stepfunctions</c> (needs <c>MLOPS_STATE_MACHINE_ARN</c>).</item>
 /// <item><c>MLOPS_METRICS_BACKEND</c>: <c>local</c> or <c>cloudwatch</c>.</item>
 /// <item><c>MLOPS_MODEL_REGISTRY</c>: <c>local</c> or <c>sagemaker</c> (a model package group per model, approval status from the Judge).</item>
+/// <item><c>MLOPS_DEPLOY_BACKEND</c>: <c>local</c> or <c>sagemaker</c> (endpoints from SageMaker model packages; needs <c>MLOPS_MODEL_REGISTRY=sagemaker</c>).</item>
+/// <item><c>MLOPS_ALARM_TOPIC_ARN</c>: SNS topic the endpoint's rollback alarms notify.</item>
 /// <item><c>MLOPS_SAGEMAKER_POLL_SECONDS</c>: seconds between DescribeTrainingJob polls (default 30, 0 to 3600).</item>
 /// <item><c>AWS_REGION</c> (or <c>AWS_DEFAULT_REGION</c>): required as soon as one backend is on AWS.</item>
 /// <item><c>MLOPS_AWS_ENDPOINT</c>: one endpoint for the JSON services (a stub or a VPC endpoint).</item>
@@ -54,6 +63,8 @@ public sealed partial record AwsBackendOptions
     public WorkflowBackend Workflow { get; init; } = WorkflowBackend.Local;
     public MetricsBackend Metrics { get; init; } = MetricsBackend.Local;
     public ModelRegistryBackend ModelRegistry { get; init; } = ModelRegistryBackend.Local;
+    public DeployBackend Deploy { get; init; } = DeployBackend.Local;
+    public string? AlarmTopicArn { get; init; }
 
     /// <summary>The wait between DescribeTrainingJob polls while a SageMaker job runs.</summary>
     public TimeSpan SageMakerPollInterval { get; init; } = TimeSpan.FromSeconds(30);
@@ -64,7 +75,7 @@ public sealed partial record AwsBackendOptions
 
     public bool UsesS3 => ArtifactBucket is not null;
 
-    public bool UsesAws => UsesS3 || Training != TrainingBackend.Local || Workflow != WorkflowBackend.Local || Metrics != MetricsBackend.Local || ModelRegistry != ModelRegistryBackend.Local;
+    public bool UsesAws => UsesS3 || Training != TrainingBackend.Local || Workflow != WorkflowBackend.Local || Metrics != MetricsBackend.Local || ModelRegistry != ModelRegistryBackend.Local || Deploy != DeployBackend.Local;
 
     public static AwsBackendOptions FromEnvironment() =>
         FromVariables(name => Environment.GetEnvironmentVariable(name));
@@ -103,6 +114,8 @@ public sealed partial record AwsBackendOptions
             Workflow = ParseEnum("MLOPS_WORKFLOW_BACKEND", Value("MLOPS_WORKFLOW_BACKEND"), WorkflowBackend.Local, errors, ("local", WorkflowBackend.Local), ("stepfunctions", WorkflowBackend.StepFunctions)),
             Metrics = ParseEnum("MLOPS_METRICS_BACKEND", Value("MLOPS_METRICS_BACKEND"), MetricsBackend.Local, errors, ("local", MetricsBackend.Local), ("cloudwatch", MetricsBackend.CloudWatch)),
             ModelRegistry = ParseEnum("MLOPS_MODEL_REGISTRY", Value("MLOPS_MODEL_REGISTRY"), ModelRegistryBackend.Local, errors, ("local", ModelRegistryBackend.Local), ("sagemaker", ModelRegistryBackend.SageMaker)),
+            Deploy = ParseEnum("MLOPS_DEPLOY_BACKEND", Value("MLOPS_DEPLOY_BACKEND"), DeployBackend.Local, errors, ("local", DeployBackend.Local), ("sagemaker", DeployBackend.SageMaker)),
+            AlarmTopicArn = Value("MLOPS_ALARM_TOPIC_ARN"),
             SageMakerPollInterval = ParseSeconds("MLOPS_SAGEMAKER_POLL_SECONDS", Value("MLOPS_SAGEMAKER_POLL_SECONDS"), TimeSpan.FromSeconds(30), 0, 3600, errors),
             Region = Value("AWS_REGION") ?? Value("AWS_DEFAULT_REGION"),
             SageMakerRoleArn = Value("MLOPS_SAGEMAKER_ROLE_ARN"),
@@ -137,6 +150,16 @@ public sealed partial record AwsBackendOptions
         if (options.ModelRegistry == ModelRegistryBackend.SageMaker && options.Training != TrainingBackend.SageMaker)
         {
             errors.Add("MLOPS_MODEL_REGISTRY=sagemaker records SageMaker-trained models (their container image and model.tar.gz); it needs MLOPS_TRAINING_BACKEND=sagemaker.");
+        }
+
+        if (options.Deploy == DeployBackend.SageMaker && options.ModelRegistry != ModelRegistryBackend.SageMaker)
+        {
+            errors.Add("MLOPS_DEPLOY_BACKEND=sagemaker deploys SageMaker model packages; it needs MLOPS_MODEL_REGISTRY=sagemaker (and so MLOPS_TRAINING_BACKEND=sagemaker).");
+        }
+
+        if (options.AlarmTopicArn is { } topic && !topic.StartsWith("arn:aws", StringComparison.Ordinal))
+        {
+            errors.Add($"MLOPS_ALARM_TOPIC_ARN='{topic}' must be an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME).");
         }
 
         if (errors.Count > 0)

@@ -75,4 +75,19 @@ public static class AwsBackends
         };
         return new SageMakerPipeline(context, training, sagemaker, settings, progress);
     }
+
+    /// <summary>The SageMaker endpoint deployer for MLOPS_DEPLOY_BACKEND=sagemaker, polling the endpoint every MLOPS_SAGEMAKER_POLL_SECONDS.</summary>
+    public static SageMakerModelDeployer CreateSageMakerDeployer(AwsBackendOptions options, MlopsContext context, HttpClient http)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Deploy != DeployBackend.SageMaker || options.SageMakerRoleArn is null)
+        {
+            throw new AwsConfigurationException(["MLOPS_DEPLOY_BACKEND='local' → `mlops deploy` puts SageMaker-trained models on SageMaker endpoints; set MLOPS_DEPLOY_BACKEND=sagemaker (with MLOPS_MODEL_REGISTRY=sagemaker). Local models are deployed by `mlops run` and switched by `mlops rollback`."]);
+        }
+
+        var json = CreateJsonClient(options, http);
+        var deployment = new SageMakerDeploymentService(new SageMakerClient(json), new CloudWatch.CloudWatchClient(json));
+        return new SageMakerModelDeployer(context, deployment, options.SageMakerRoleArn, options.AlarmTopicArn is null ? [] : [options.AlarmTopicArn],
+            (delay, ct) => Task.Delay(delay, ct), options.SageMakerPollInterval);
+    }
 }

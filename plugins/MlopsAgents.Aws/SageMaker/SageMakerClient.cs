@@ -269,6 +269,23 @@ public sealed partial class SageMakerClient(AwsJsonClient client)
         }
     }
 
+    /// <summary>DescribeEndpoint: status, current config and failure reason, or null when the endpoint does not exist.</summary>
+    public async Task<EndpointDescription?> DescribeEndpointAsync(string endpointName, CancellationToken cancellationToken = default)
+    {
+        ValidateName("EndpointName", endpointName);
+        try
+        {
+            var r = await client.InvokeAsync(Service, "DescribeEndpoint", new JsonObject { ["EndpointName"] = endpointName }, cancellationToken).ConfigureAwait(false);
+            return new EndpointDescription(
+                Required(r, "EndpointName", "DescribeEndpoint"), Required(r, "EndpointStatus", "DescribeEndpoint"),
+                r["EndpointConfigName"]?.GetValue<string>(), r["FailureReason"]?.GetValue<string>());
+        }
+        catch (AwsServiceException e) when (e.Kind == AwsErrorKind.NotFound || (e.Kind == AwsErrorKind.Validation && e.AwsMessage?.Contains("Could not find", StringComparison.OrdinalIgnoreCase) == true))
+        {
+            return null;
+        }
+    }
+
     /// <summary>UpdateEndpoint to a new config through a blue/green deployment with traffic shifting and alarm rollback.</summary>
     public async Task<string> UpdateEndpointAsync(string endpointName, string configName, DeploymentGuardrails guardrails, CancellationToken cancellationToken = default)
     {

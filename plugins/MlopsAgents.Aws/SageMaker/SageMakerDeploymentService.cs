@@ -23,6 +23,9 @@ public sealed record SageMakerDeploymentRequest
     public IReadOnlyList<string> AlarmActions { get; init; } = [];
 }
 
+/// <summary>How an endpoint settled after a deployment: on the new config, rolled back to the old one, or failed.</summary>
+public sealed record EndpointOutcome(EndpointDescription Endpoint, bool Deployed, bool RolledBack, int Polls);
+
 /// <summary>The resources a deployment created or changed.</summary>
 public sealed record SageMakerDeploymentResult(string EndpointName, string ModelName, string EndpointConfigName, bool Created, IReadOnlyList<string> RollbackAlarms);
 
@@ -77,6 +80,34 @@ public sealed class SageMakerDeploymentService(SageMakerClient sagemaker, CloudW
         var guardrails = new DeploymentGuardrails(request.Shift, request.StepPercent, request.WaitIntervalInSeconds, alarmNames, TerminationWaitInSeconds: 300);
         await sagemaker.UpdateEndpointAsync(request.EndpointName, modelName, guardrails, cancellationToken).ConfigureAwait(false);
         return new SageMakerDeploymentResult(request.EndpointName, modelName, modelName, Created: false, alarmNames);
+    }
+
+    /// <summary>
+    /// Polls DescribeEndpoint until the endpoint settles (neither Creating, Updating, SystemUpdating nor RollingBack).
+    /// It settled on the deployment when it is InService on <paramref name="configName"/>; InService on another config
+    /// means the guardrails rolled the update back (a rollback alarm fired); Failed carries SageMaker's FailureReason.
+    /// </summary>
+    public async Task<EndpointOutcome> WaitAsync(string endpointName, string configName, RetryDelay wait, TimeSpan pollInterval, int maxPolls, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(wait);
+        for (var polls = 1; ; polls++)
+        {
+            var endpoint = await sagemaker.DescribeEndpointAsync(endpointName, cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"SageMaker endpoint {endpointName} disappeared while its deployment was in progress.");
+            if (endpoint.Status is not ("Creating" or "Updating" or "SystemUpdating" or "RollingBack"))
+            {
+                var deployed = endpoint.Status == "InService" && endpoint.EndpointConfigName == configName;
+                var rolledBack = endpoint.Status == "InService" && !deployed;
+                return new EndpointOutcome(endpoint, deployed, rolledBack, polls);
+            }
+
+            if (polls >= maxPolls)
+            {
+                throw new TimeoutException($"SageMaker endpoint {endpointName} is still {endpoint.Status} after {polls} polls.");
+            }
+
+            await wait(pollInterval, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>The alarms whose ALARM state rolls a deployment back: invocation 5xx errors and p99 model latency on the endpoint.</summary>

@@ -405,6 +405,7 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
             ["model_data_url"] = artifactUri,
             ["model_data_sha256"] = sha256,
             ["model_package_arn"] = packageArn,
+            ["inference_instance_type"] = job.Resources.InferenceInstanceType,
             ["feature_names"] = JsonSerializer.SerializeToNode(preprocessor.FeatureNames),
             ["class_names"] = JsonSerializer.SerializeToNode(preprocessor.ClassNames),
             ["metrics"] = JsonSerializer.SerializeToNode(metrics),

@@ -84,3 +84,6 @@ public sealed record DeploymentGuardrails(
     IReadOnlyList<string> RollbackAlarmNames,
     int TerminationWaitInSeconds = 0,
     int? MaximumExecutionTimeoutInSeconds = null);
+
+/// <summary>What DescribeEndpoint says about an endpoint.</summary>
+public sealed record EndpointDescription(string EndpointName, string Status, string? EndpointConfigName, string? FailureReason);

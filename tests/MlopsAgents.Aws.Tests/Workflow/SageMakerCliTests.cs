@@ -7,16 +7,17 @@ using MlopsAgents.Tests.Support;
 namespace MlopsAgents.Aws.Tests.Workflow;
 
 /// <summary>
-/// <c>mlops run</c> with MLOPS_TRAINING_BACKEND=sagemaker through the real process: phase 1 writes the channels to
-/// s3rver, the SageMaker calls go to the Kestrel stub (MLOPS_AWS_ENDPOINT), which checks each operation's target and
-/// body and replays the job's states.
+/// <c>mlops run</c> with MLOPS_TRAINING_BACKEND=sagemaker and <c>mlops deploy</c> with MLOPS_DEPLOY_BACKEND=sagemaker
+/// through the real process: phase 1 writes the channels to s3rver, the SageMaker and CloudWatch calls go to the Kestrel
+/// stub (MLOPS_AWS_ENDPOINT), which checks each operation's target and body and replays the job's and endpoint's states.
 /// </summary>
-public sealed class SageMakerRunCliTests(S3rverFixture s3rver) : IClassFixture<S3rverFixture>
+public sealed class SageMakerCliTests(S3rverFixture s3rver) : IClassFixture<S3rverFixture>
 {
     // xunit makes a new instance per test, and s3rver lives for the class: a bucket per test keeps them apart.
     private readonly string Bucket = "mlops-sm-" + Guid.NewGuid().ToString("N")[..12];
     private const string Role = "arn:aws:iam::111122223333:role/mlops-dev-training";
     private const string ModelKey = "team/fixtures/model.tar.gz";
+    private const string PackageArn = "arn:aws:sagemaker:us-east-1:111122223333:model-package/breast-cancer-classifier/1";
     private static readonly byte[] ModelBytes = Encoding.UTF8.GetBytes("xgboost model bytes as SageMaker left them");
 
     [Fact]
@@ -133,6 +134,143 @@ public sealed class SageMakerRunCliTests(S3rverFixture s3rver) : IClassFixture<S
         {
             Directory.Delete(dir, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task Deploy_NewEndpoint_CreatesModelFromThePackageAndWaitsForInService()
+    {
+        var dir = Directory.CreateTempSubdirectory("mlops-sm-cli-").FullName;
+        try
+        {
+            await using var stub = await AwsStub.StartAsync();
+            var env = await TrainAndRegisterAsync(dir, stub);
+            var before = stub.Requests.Count;
+            stub.Reply(
+                StubResponse.Ok("""{"ModelArn":"arn:aws:sagemaker:us-east-1:111122223333:model/breast-cancer-classifier-1-0-0"}"""),
+                StubResponse.Ok("""{"EndpointConfigArn":"arn:aws:sagemaker:us-east-1:111122223333:endpoint-config/breast-cancer-classifier-1-0-0"}"""),
+                StubResponse.Ok("{}"),
+                StubResponse.Ok("{}"),
+                StubResponse.Error(400, "ValidationException", "Could not find endpoint \\\"breast-cancer-classifier\\\"."),
+                StubResponse.Ok("""{"EndpointArn":"arn:aws:sagemaker:us-east-1:111122223333:endpoint/breast-cancer-classifier"}"""),
+                Endpoint("Creating", "breast-cancer-classifier-1-0-0"),
+                Endpoint("InService", "breast-cancer-classifier-1-0-0"));
+
+            var (code, stdout, stderr) = MlopsCli.Run(env, TimeSpan.FromMinutes(2), "deploy", "breast-cancer-classifier");
+
+            Assert.True(code == 0, stderr + stdout);
+            var calls = stub.Requests.Skip(before).ToList();
+            Assert.Equal(
+                ["SageMaker.CreateModel", "SageMaker.CreateEndpointConfig", "GraniteServiceVersion20100801.PutMetricAlarm", "GraniteServiceVersion20100801.PutMetricAlarm",
+                 "SageMaker.DescribeEndpoint", "SageMaker.CreateEndpoint", "SageMaker.DescribeEndpoint", "SageMaker.DescribeEndpoint"],
+                calls.Select(r => r.Header("x-amz-target")));
+            var model = JsonNode.Parse(calls[0].Body)!;
+            Assert.Equal("breast-cancer-classifier-1-0-0", model["ModelName"]!.GetValue<string>());
+            Assert.Equal(PackageArn, model["PrimaryContainer"]!["ModelPackageName"]!.GetValue<string>());
+            Assert.Equal(Role, model["ExecutionRoleArn"]!.GetValue<string>());
+            Assert.Equal("ml.m5.large", JsonNode.Parse(calls[1].Body)!["ProductionVariants"]![0]!["InstanceType"]!.GetValue<string>());
+            Assert.Equal("mlops-breast-cancer-classifier-5xx", JsonNode.Parse(calls[2].Body)!["AlarmName"]!.GetValue<string>());
+            Assert.Equal("breast-cancer-classifier-1-0-0", JsonNode.Parse(calls[5].Body)!["EndpointConfigName"]!.GetValue<string>());
+            Assert.Contains("SageMaker endpoint breast-cancer-classifier: created on ml.m5.large", stdout, StringComparison.Ordinal);
+            Assert.Contains("InService on breast-cancer-classifier-1-0-0", stdout, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Deploy_ExistingEndpointRolledBack_ShiftsLinearlyWithAlarmsAndExitsOne()
+    {
+        var dir = Directory.CreateTempSubdirectory("mlops-sm-cli-").FullName;
+        try
+        {
+            await using var stub = await AwsStub.StartAsync();
+            var env = await TrainAndRegisterAsync(dir, stub);
+            var before = stub.Requests.Count;
+            stub.Reply(
+                StubResponse.Ok("""{"ModelArn":"arn:model"}"""),
+                StubResponse.Ok("""{"EndpointConfigArn":"arn:config"}"""),
+                StubResponse.Ok("{}"),
+                StubResponse.Ok("{}"),
+                Endpoint("InService", "breast-cancer-classifier-0-9-0"),
+                StubResponse.Ok("""{"EndpointArn":"arn:aws:sagemaker:us-east-1:111122223333:endpoint/breast-cancer-classifier"}"""),
+                Endpoint("Updating", "breast-cancer-classifier-0-9-0"),
+                Endpoint("RollingBack", "breast-cancer-classifier-0-9-0"),
+                Endpoint("InService", "breast-cancer-classifier-0-9-0"));
+
+            var (code, _, stderr) = MlopsCli.Run(env, TimeSpan.FromMinutes(2), "deploy", "breast-cancer-classifier", "--strategy", "linear", "--step-percent", "25", "--wait-interval", "300");
+
+            Assert.Equal(1, code);
+            Assert.Contains("SageMaker rolled breast-cancer-classifier back to breast-cancer-classifier-0-9-0: a rollback alarm", stderr, StringComparison.Ordinal);
+            var calls = stub.Requests.Skip(before).ToList();
+            Assert.Equal("SageMaker.UpdateEndpoint", calls[5].Header("x-amz-target"));
+            var config = JsonNode.Parse(calls[5].Body)!["DeploymentConfig"]!;
+            var routing = config["BlueGreenUpdatePolicy"]!["TrafficRoutingConfiguration"]!;
+            Assert.Equal("LINEAR", routing["Type"]!.GetValue<string>());
+            Assert.Equal(25, routing["LinearStepSize"]!["Value"]!.GetValue<int>());
+            Assert.Equal(300, routing["WaitIntervalInSeconds"]!.GetValue<int>());
+            Assert.Equal(
+                ["mlops-breast-cancer-classifier-5xx", "mlops-breast-cancer-classifier-latency"],
+                config["AutoRollbackConfiguration"]!["Alarms"]!.AsArray().Select(a => a!["AlarmName"]!.GetValue<string>()));
+            Assert.Equal(9, calls.Count);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("MLOPS_MODEL_REGISTRY", "local", "MLOPS_DEPLOY_BACKEND=sagemaker deploys SageMaker model packages; it needs MLOPS_MODEL_REGISTRY=sagemaker")]
+    [InlineData("MLOPS_DEPLOY_BACKEND", "local", "MLOPS_DEPLOY_BACKEND='local' → `mlops deploy` puts SageMaker-trained models on SageMaker endpoints")]
+    [InlineData("MLOPS_ALARM_TOPIC_ARN", "alarms", "MLOPS_ALARM_TOPIC_ARN='alarms' must be an SNS topic ARN")]
+    public async Task Deploy_Misconfigured_ExitsTwoNamingTheVariable(string variable, string value, string expected)
+    {
+        var dir = Directory.CreateTempSubdirectory("mlops-sm-cli-").FullName;
+        try
+        {
+            await using var stub = await AwsStub.StartAsync();
+            var env = Environment(dir, stub);
+            env["MLOPS_MODEL_REGISTRY"] = "sagemaker";
+            env["MLOPS_DEPLOY_BACKEND"] = "sagemaker";
+            env[variable] = value;
+
+            var (code, _, stderr) = MlopsCli.Run(env, TimeSpan.FromMinutes(2), "deploy", "breast-cancer-classifier");
+
+            Assert.Equal(2, code);
+            Assert.Contains(expected, stderr, StringComparison.Ordinal);
+            Assert.Empty(stub.Requests);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static StubResponse Endpoint(string status, string config) => StubResponse.Ok(new JsonObject
+    {
+        ["EndpointName"] = "breast-cancer-classifier",
+        ["EndpointArn"] = "arn:aws:sagemaker:us-east-1:111122223333:endpoint/breast-cancer-classifier",
+        ["EndpointConfigName"] = config,
+        ["EndpointStatus"] = status,
+    }.ToJsonString());
+
+    /// <summary>A SageMaker run that passes and registers an approved package, leaving the environment set for deploy.</summary>
+    private async Task<Dictionary<string, string?>> TrainAndRegisterAsync(string dir, AwsStub stub)
+    {
+        var env = await PrepareAsync(dir, stub);
+        env["MLOPS_MODEL_REGISTRY"] = "sagemaker";
+        env["MLOPS_DEPLOY_BACKEND"] = "sagemaker";
+        stub.Reply(
+            StubResponse.Ok("""{"TrainingJobArn":"arn:job"}"""),
+            Job("Completed"),
+            StubResponse.Ok("""{"ModelPackageGroupArn":"arn:group"}"""),
+            StubResponse.Ok($$"""{"ModelPackageArn":"{{PackageArn}}"}"""),
+            StubResponse.Ok($$"""{"ModelPackageArn":"{{PackageArn}}"}"""));
+        var (code, stdout, stderr) = MlopsCli.Run(env, TimeSpan.FromMinutes(3), "run", Path.Combine(AppContext.BaseDirectory, "examples", "breast-cancer.md"));
+        Assert.True(code == 0, stderr + stdout);
+        return env;
     }
 
     private StubResponse Job(string status) => StubResponse.Ok(new JsonObject

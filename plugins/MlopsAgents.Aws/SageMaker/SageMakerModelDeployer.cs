@@ -1,0 +1,109 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MlopsAgents.Aws.Http;
+using MlopsAgents.Plugins;
+using MlopsAgents.Plugins.Requests;
+using MlopsAgents.Plugins.Storage;
+
+namespace MlopsAgents.Aws.SageMaker;
+
+/// <summary>Which registered model goes to which endpoint, and how traffic moves to it.</summary>
+public sealed record SageMakerDeployOptions
+{
+    public required string ModelName { get; init; }
+
+    /// <summary>The registered version; null deploys the newest.</summary>
+    public string? Version { get; init; }
+
+    /// <summary>The endpoint; null uses the model name (underscores become hyphens, as SageMaker names require).</summary>
+    public string? EndpointName { get; init; }
+
+    public TrafficShift Shift { get; init; } = TrafficShift.Canary;
+    public int StepPercent { get; init; } = 10;
+    public int WaitIntervalInSeconds { get; init; } = 600;
+}
+
+/// <summary>What a deployment did and how the endpoint settled.</summary>
+public sealed record SageMakerDeploySummary(
+    string ModelName, string Version, string EndpointName, string ModelPackageArn, string InstanceType, bool Created,
+    TrafficShift Shift, IReadOnlyList<string> RollbackAlarms, EndpointOutcome Outcome, string Record);
+
+/// <summary>
+/// <c>mlops deploy</c> on SageMaker: takes a version that a SageMaker run registered as a model package and puts it on an
+/// endpoint through <see cref="SageMakerDeploymentService"/>: a new endpoint is created; an existing one is updated
+/// blue/green with canary or linear traffic shifting and rolled back by SageMaker when its 5xx or latency alarm fires.
+/// It waits until the endpoint settles and says which way it went.
+/// </summary>
+public sealed class SageMakerModelDeployer(
+    MlopsContext context, SageMakerDeploymentService deployment, string executionRoleArn, IReadOnlyList<string> alarmActions, RetryDelay wait, TimeSpan pollInterval)
+{
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
+
+    public async Task<SageMakerDeploySummary> DeployAsync(SageMakerDeployOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var versions = context.Registry.ListModelVersions(options.ModelName);
+        if (versions.Count == 0)
+        {
+            throw new RequestValidationException("MODEL", options.ModelName, "a model registered by `mlops run` (none of that name is in the registry)");
+        }
+
+        var version = options.Version ?? versions[0].Version;
+        var record = versions.FirstOrDefault(v => v.Version == version)
+            ?? throw new RequestValidationException("--version", version, $"a registered version of {options.ModelName}: {string.Join(", ", versions.Select(v => v.Version))}");
+        var metadataKey = record.ArtifactPrefix + "sagemaker_model.json";
+        if (!await context.Store.ExistsAsync(metadataKey, cancellationToken).ConfigureAwait(false))
+        {
+            throw new RequestValidationException("MODEL", $"{options.ModelName} {version}",
+                "a version trained on SageMaker (MLOPS_TRAINING_BACKEND=sagemaker); this one was trained locally, and `mlops serve` serves it");
+        }
+
+        var metadata = JsonNode.Parse(await context.Store.ReadTextAsync(metadataKey, cancellationToken).ConfigureAwait(false))!;
+        var packageArn = metadata["model_package_arn"]?.GetValue<string>()
+            ?? throw new RequestValidationException("MODEL", $"{options.ModelName} {version}",
+                "a version registered as a SageMaker model package (MLOPS_MODEL_REGISTRY=sagemaker when it was trained)");
+        var instanceType = metadata["inference_instance_type"]?.GetValue<string>() ?? "ml.m5.large";
+        var endpointName = options.EndpointName ?? options.ModelName.Replace('_', '-');
+        SageMakerClient.ValidateName("--endpoint", endpointName);
+
+        var result = await deployment.DeployAsync(new SageMakerDeploymentRequest
+        {
+            EndpointName = endpointName,
+            ModelPackageArn = packageArn,
+            Version = version,
+            ExecutionRoleArn = executionRoleArn,
+            InstanceType = instanceType,
+            Shift = options.Shift,
+            StepPercent = options.StepPercent,
+            WaitIntervalInSeconds = options.WaitIntervalInSeconds,
+            AlarmActions = alarmActions,
+        }, cancellationToken).ConfigureAwait(false);
+
+        // A guardrail deployment takes its bake steps plus the termination wait; six hours covers the largest allowed.
+        var maxPolls = (int)Math.Ceiling(TimeSpan.FromHours(6) / TimeSpan.FromSeconds(Math.Max(1, pollInterval.TotalSeconds)));
+        var outcome = await deployment.WaitAsync(endpointName, result.EndpointConfigName, wait, pollInterval, maxPolls, cancellationToken).ConfigureAwait(false);
+
+        var recordJson = new JsonObject
+        {
+            ["model"] = options.ModelName,
+            ["version"] = version,
+            ["endpoint"] = endpointName,
+            ["endpoint_config"] = result.EndpointConfigName,
+            ["model_package_arn"] = packageArn,
+            ["instance_type"] = instanceType,
+            ["created"] = result.Created,
+            ["shift"] = options.Shift.ToString(),
+            ["step_percent"] = options.StepPercent,
+            ["wait_interval_seconds"] = options.WaitIntervalInSeconds,
+            ["rollback_alarms"] = new JsonArray([.. result.RollbackAlarms.Select(a => (JsonNode?)a)]),
+            ["status"] = outcome.Endpoint.Status,
+            ["deployed"] = outcome.Deployed,
+            ["rolled_back"] = outcome.RolledBack,
+            ["failure_reason"] = outcome.Endpoint.FailureReason,
+            ["at"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
+        };
+        var recordRef = await context.Store.PutTextAsync(record.ArtifactPrefix + "sagemaker_deployment.json", recordJson.ToJsonString(JsonOptions), cancellationToken).ConfigureAwait(false);
+        return new SageMakerDeploySummary(options.ModelName, version, endpointName, packageArn, instanceType, result.Created, options.Shift, result.RollbackAlarms, outcome, recordRef.Location);
+    }
+}

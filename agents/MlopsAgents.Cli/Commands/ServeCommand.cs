@@ -10,13 +10,14 @@ using MlopsAgents.Plugins.Storage;
 namespace MlopsAgents.Cli.Commands;
 
 /// <summary>
-/// <c>mlops serve</c>: the local model server for every active deployment, with its dashboard, and optionally a
-/// rollout of another version with a strategy (canary, A/B, blue/green, shadow).
+/// <c>mlops serve</c>: the local model server for every active deployment, with its dashboard, optionally a rollout of
+/// another version with a strategy (canary, A/B, blue/green, shadow), alert notifications (Slack, SMTP, GitHub issues;
+/// see <see cref="AlertNotifierSettings"/>) and the retraining watcher (see <see cref="ServeRetraining"/>).
 /// </summary>
 internal static class ServeCommand
 {
     /// <summary>The environment variable holding the Slack incoming-webhook URL (a secret, so not an option).</summary>
-    public const string SlackWebhookVariable = "MLOPS_SLACK_WEBHOOK";
+    public const string SlackWebhookVariable = AlertNotifierSettings.SlackVariable;
 
     public static Command Create()
     {
@@ -33,17 +34,43 @@ internal static class ServeCommand
         var maxP95 = new Option<double>("--max-p95-ms") { Description = "Roll back when the canary's p95 latency exceeds this many milliseconds during bake.", DefaultValueFactory = _ => 100 };
         var abPercent = new Option<int>("--ab-percent") { Description = "B's share of traffic in an A/B test.", DefaultValueFactory = _ => 50 };
         var keepOld = new Option<int>("--keep-old") { Description = "Blue/green: seconds the old version stays loaded after the switch.", DefaultValueFactory = _ => 3600 };
-        var alertInterval = new Option<int>("--alert-interval") { Description = "Seconds between alert rule evaluations when MLOPS_SLACK_WEBHOOK is set.", DefaultValueFactory = _ => 30 };
+        var alertInterval = new Option<int>("--alert-interval") { Description = "Seconds between alert rule evaluations when a notifier is set (MLOPS_SLACK_WEBHOOK, MLOPS_SMTP, MLOPS_ALERT_REPO).", DefaultValueFactory = _ => 30 };
         var command = new Command("serve", "Serve the deployed model versions on 127.0.0.1: POST /predict, POST /feedback, GET /health, /metrics, /openapi.json and the live /dashboard.")
         {
             port, workers, maxBatch, sampleRate, strategy, model, version, steps, bake, maxErrorRate, maxP95, abPercent, keepOld, alertInterval,
         };
+        foreach (var option in ServeRetraining.All)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction(async (parse, ct) =>
         {
             var p = parse.GetValue(port);
             if (p is < 0 or > 65535)
             {
                 return CliEnvironment.Fail(CliEnvironment.InvalidInput, $"--port: {p} is not a port; allowed: 0 to 65535.");
+            }
+
+            // Settings that need nothing deployed are checked first, so a typo fails before any model loads.
+            AlertNotifierSettings notifiers;
+            try
+            {
+                notifiers = AlertNotifierSettings.FromEnvironment();
+            }
+            catch (ArgumentException e)
+            {
+                return CliEnvironment.Fail(CliEnvironment.InvalidInput, e.Message);
+            }
+
+            if (ServeRetraining.Read(parse, out var retrainingError) is not { } retraining)
+            {
+                return CliEnvironment.Fail(CliEnvironment.InvalidInput, retrainingError);
+            }
+
+            if (parse.GetValue(alertInterval) < 1)
+            {
+                return CliEnvironment.Fail(CliEnvironment.InvalidInput, $"--alert-interval: {parse.GetValue(alertInterval)}; allowed: 1 or more seconds.");
             }
 
             var context = CliEnvironment.Context();
@@ -119,19 +146,6 @@ internal static class ServeCommand
                 return CliEnvironment.Fail(CliEnvironment.InvalidInput, e.Message);
             }
 
-            var webhook = Environment.GetEnvironmentVariable(SlackWebhookVariable);
-            Uri? hook = null;
-            if (!string.IsNullOrWhiteSpace(webhook) && !Uri.TryCreate(webhook, UriKind.Absolute, out hook))
-            {
-                // The webhook URL is a secret: the message names the variable, not its value.
-                return CliEnvironment.Fail(CliEnvironment.InvalidInput, $"{SlackWebhookVariable} is set but is not an absolute URL.");
-            }
-
-            if (parse.GetValue(alertInterval) < 1)
-            {
-                return CliEnvironment.Fail(CliEnvironment.InvalidInput, $"--alert-interval: {parse.GetValue(alertInterval)}; allowed: 1 or more seconds.");
-            }
-
             await using var server = await ModelServer.StartAsync(packages, p, new Dictionary<string, RoutingTable>(StringComparer.Ordinal), options, cancellationToken: ct);
             foreach (var package in packages)
             {
@@ -154,14 +168,29 @@ internal static class ServeCommand
 
             using var alertHttp = new HttpClient();
             using var stopAlerts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            var alerts = hook is null
+            var alerts = !notifiers.Any
                 ? Task.CompletedTask
-                : new AlertMonitor(server, AlertRule.Defaults, new AlertDispatcher([new SlackWebhookNotifier(alertHttp, hook)]))
+                : new AlertMonitor(server, AlertRule.Defaults, new AlertDispatcher(notifiers.CreateNotifiers(alertHttp, Path.Combine(home.Root, "alerts", "incidents.db"))))
                     .RunAsync(TimeSpan.FromSeconds(parse.GetValue(alertInterval)), e => Console.Error.WriteLine($"alert notification failed: {e.InnerExceptions[0].Message}"), stopAlerts.Token);
-            if (hook is not null)
+            if (notifiers.Any)
             {
-                Console.Error.WriteLine($"alert rules evaluated every {parse.GetValue(alertInterval)} s; notifications go to the Slack webhook in {SlackWebhookVariable}");
+                Console.Error.WriteLine($"alert rules evaluated every {parse.GetValue(alertInterval)} s; notifications go to: {string.Join("; ", notifiers.Describe())}");
             }
+
+            RunningWatcher? watcher = null;
+            if (retraining.Enabled)
+            {
+                (watcher, var watcherError) = await ServeRetraining.StartAsync(retraining, context, server, packages, baselines, ct);
+                if (watcher is null)
+                {
+                    await stopAlerts.CancelAsync();
+                    return CliEnvironment.Fail(CliEnvironment.InvalidInput, watcherError);
+                }
+
+                watcher.Start();
+            }
+
+            await using var stopWatcher = watcher;
 
             await server.WaitForShutdownAsync(ct);
             await stopAlerts.CancelAsync();

@@ -246,11 +246,13 @@ public sealed partial class RetrainingWatcher
     }
 
     /// <summary>
-    /// Checks every interval on the watcher's clock until cancelled. A check that fails (a handler or store error)
-    /// goes to <paramref name="onFailure"/> and the loop goes on: one bad retraining must not end watching.
+    /// Checks every interval on the watcher's clock until cancelled; each firing goes to <paramref name="onFiring"/>.
+    /// A check that fails (a handler or store error) goes to <paramref name="onFailure"/> and the loop goes on: one
+    /// bad retraining must not end watching.
     /// </summary>
-    public async Task RunAsync(Action<Exception> onFailure, CancellationToken cancellationToken)
+    public async Task RunAsync(Action<WatcherFiring> onFiring, Action<Exception> onFailure, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(onFiring);
         ArgumentNullException.ThrowIfNull(onFailure);
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -260,6 +262,7 @@ public sealed partial class RetrainingWatcher
                 foreach (var firing in await CheckOnceAsync(cancellationToken).ConfigureAwait(false))
                 {
                     Log.Fired(_logger, firing.Trigger.Model, firing.Trigger.KindName, firing.Status, firing.Detail);
+                    onFiring(firing);
                 }
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -381,5 +384,17 @@ public sealed partial class RetrainingWatcher
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} retrainings were left open by a previous process and are marked interrupted")]
         public static partial void Interrupted(ILogger logger, int count);
+    }
+}
+
+/// <summary>Sends each trigger to its model's launcher (each model reruns its own training request).</summary>
+public sealed class PerModelRetrainingLauncher(IReadOnlyDictionary<string, IRetrainingLauncher> launchers) : IRetrainingLauncher
+{
+    public Task<RetrainingRun> LaunchAsync(RetrainingTrigger trigger, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(trigger);
+        return launchers.TryGetValue(trigger.Model, out var launcher)
+            ? launcher.LaunchAsync(trigger, cancellationToken)
+            : throw new ArgumentException($"model: '{trigger.Model}' has no retraining launcher; known: {string.Join(", ", launchers.Keys.Order(StringComparer.Ordinal))}.", nameof(trigger));
     }
 }

@@ -60,7 +60,14 @@ internal static class ServingProfile
                 predictions = predictions!.Select(p => new { prediction = p.Prediction, probabilities = p.Probabilities }),
             });
         });
+        Row("answer (PredictionsResult, Utf8JsonWriter)", () =>
+        {
+            buffer.ResetWrittenCount();
+            using var writer = new Utf8JsonWriter(buffer);
+            new PredictionsResult(package.Metadata.ModelName, package.Metadata.Version, "0123456789abcdef0123456789abcdef", predictions!).Write(writer);
+        });
         Row("request id (Guid N)", () => Guid.NewGuid().ToString("N"));
+        Row("request id (RequestIds.Next)", () => RequestIds.Next());
         Row("live monitor record (100k kept for feedback)", () =>
         {
             var requestId = (id++).ToString(CultureInfo.InvariantCulture);

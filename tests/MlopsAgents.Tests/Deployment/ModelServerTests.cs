@@ -124,6 +124,41 @@ public sealed class ModelServerTests : IAsyncLifetime
         Assert.Equal("row must be a JSON object of column → value, not array", error.GetProperty("message").GetString());
     }
 
+    [Fact]
+    public async Task Predict_NoRequestId_EachAnswerGetsItsOwn32HexId()
+    {
+        const string row = """{"rows": [{"age": 45, "income": 52000, "employment": "salaried", "region": "west", "sex": "male", "loan_amount": 20000, "credit_score": 720, "debt_ratio": 0.2}]}""";
+        var ids = new List<string>();
+        for (var i = 0; i < 40; i++)
+        {
+            using var response = await _http!.PostAsync("/predict", Json(row));
+            var header = response.Headers.GetValues(ModelServer.RequestIdHeader).Single();
+            using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            Assert.Equal(header, body.RootElement.GetProperty("request_id").GetString());
+            Assert.Matches("^[0-9a-f]{32}$", header);
+            ids.Add(header);
+        }
+
+        Assert.Equal(ids.Count, ids.Distinct(StringComparer.Ordinal).Count());
+    }
+
+    [Fact]
+    public async Task Predict_GivenRequestId_IsEchoedInHeaderAndBody()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/predict")
+        {
+            Content = Json("""{"rows": [{"age": 45, "income": 52000, "employment": "salaried", "region": "west", "sex": "male", "loan_amount": 20000, "credit_score": 720, "debt_ratio": 0.2}]}"""),
+        };
+        request.Headers.Add(ModelServer.RequestIdHeader, "order-\"42\"");
+
+        using var response = await _http!.SendAsync(request);
+
+        Assert.Equal("application/json; charset=utf-8", response.Content.Headers.ContentType!.ToString());
+        Assert.Equal("order-\"42\"", response.Headers.GetValues(ModelServer.RequestIdHeader).Single());
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("order-\"42\"", body.RootElement.GetProperty("request_id").GetString());
+    }
+
     [Theory]
     [InlineData("not json", "not valid JSON")]
     [InlineData("{\"data\": []}", "'rows' array")]

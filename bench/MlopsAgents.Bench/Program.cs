@@ -9,6 +9,7 @@ return args.FirstOrDefault() switch
     "aws" => await AwsBench.RunAsync(args[1..]),
     "drift" => DriftBench.Run(args[1..]),
     "serving" => await ServingBench.RunAsync(args[1..]),
+    "serving-profile" => await ServingProfile.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -19,5 +20,6 @@ static int Usage()
     Console.Error.WriteLine("       MlopsAgents.Bench aws [--endpoint http://127.0.0.1:PORT/] [--objects N] [--signs N]");
     Console.Error.WriteLine("       MlopsAgents.Bench drift [--rows N] [--features N] [--repeat N]");
     Console.Error.WriteLine("       MlopsAgents.Bench serving --home MLOPS_HOME [--seconds N] [--connections N] [--threads N]");
+    Console.Error.WriteLine("       MlopsAgents.Bench serving-profile --home MLOPS_HOME");
     return 2;
 }

@@ -123,7 +123,7 @@ internal sealed partial class PredictHandler(
     private static string RequestId(HttpRequest request)
     {
         var given = request.Headers[ModelServer.RequestIdHeader].ToString();
-        return given.Length is > 0 and <= MaxRequestIdLength ? given : Guid.NewGuid().ToString("N");
+        return given.Length is > 0 and <= MaxRequestIdLength ? given : RequestIds.Next();
     }
 
     private async Task<(int Status, IResult Result)> PredictAsync(VersionWorkers workers, ModelPackage? shadow, string requestId, HttpContext http)
@@ -176,15 +176,7 @@ internal sealed partial class PredictHandler(
             }
 
             Observe(package, requestId, rows, input, predictions);
-            return (200, Results.Json(new
-            {
-                model = package.Metadata.ModelName,
-                version = package.Metadata.Version,
-                request_id = requestId,
-                predictions = predictions.Select(p => p.Probabilities is null
-                    ? (object)new { prediction = p.Prediction }
-                    : new { prediction = p.Prediction, probabilities = p.Probabilities }),
-            }));
+            return (200, new PredictionsResult(package.Metadata.ModelName, package.Metadata.Version, requestId, predictions));
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using MlopsAgents.Plugins.DataPreparation;
@@ -21,7 +22,10 @@ public sealed class ModelPackage
 {
     public const string ModelSubdirectory = "model";
 
-    private readonly HashSet<string> _inputs;
+    // The input columns in the preprocessor's order: names, their UTF-8 bytes, and their positions by name.
+    private readonly string[] _inputs;
+    private readonly byte[][] _inputsUtf8;
+    private readonly Dictionary<string, int> _inputIndex;
 
     private ModelPackage(ModelMetadata metadata, FeaturePreprocessor preprocessor, ITrainedModel model, JsonObject openApi, CompiledTreeModel? compiled)
     {
@@ -30,7 +34,9 @@ public sealed class ModelPackage
         Model = model;
         OpenApi = openApi;
         Compiled = compiled;
-        _inputs = preprocessor.Columns.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+        _inputs = [.. preprocessor.Columns.Select(c => c.Name)];
+        _inputsUtf8 = [.. _inputs.Select(Encoding.UTF8.GetBytes)];
+        _inputIndex = _inputs.Select((name, i) => (name, i)).ToDictionary(c => c.name, c => c.i, StringComparer.Ordinal);
     }
 
     public ModelMetadata Metadata { get; }
@@ -90,7 +96,6 @@ public sealed class ModelPackage
     {
         var errors = new List<RowError>();
         var features = new double[rows.Count][];
-        var known = _inputs;
         for (var i = 0; i < rows.Count; i++)
         {
             var row = rows[i];
@@ -100,16 +105,30 @@ public sealed class ModelPackage
                 continue;
             }
 
+            // One pass over the row's properties, each matched to its input column: first against the column that
+            // follows the last match (clients usually send the columns in the model's order, and this compares UTF-8
+            // bytes without making a string), then by name. A column given twice keeps its last value, as
+            // JsonElement.GetProperty does. An undefined cell is an absent column.
+            var cells = new JsonElement[_inputs.Length];
             var rowErrors = new List<string>();
+            var next = 0;
             foreach (var property in row.EnumerateObject())
             {
-                if (!known.Contains(property.Name) && property.Name != Preprocessor.Target)
+                var column = next < _inputsUtf8.Length && property.NameEquals(_inputsUtf8[next])
+                    ? next
+                    : _inputIndex.GetValueOrDefault(property.Name, -1);
+                if (column >= 0)
                 {
-                    rowErrors.Add($"column '{property.Name}' is not an input of this model; inputs: {string.Join(", ", known)}");
+                    cells[column] = property.Value;
+                    next = column + 1;
+                }
+                else if (property.Name != Preprocessor.Target)
+                {
+                    rowErrors.Add($"column '{property.Name}' is not an input of this model; inputs: {string.Join(", ", _inputs)}");
                 }
             }
 
-            var x = Preprocessor.TryTransform(name => Cell(row, name, rowErrors), rowErrors);
+            var x = Preprocessor.TryTransform(name => Cell(cells[_inputIndex[name]], name, rowErrors), rowErrors);
             if (rowErrors.Count > 0 || x is null)
             {
                 errors.AddRange(rowErrors.Distinct().Select(e => new RowError(i, e)));
@@ -155,15 +174,12 @@ public sealed class ModelPackage
         return (predictions, []);
     }
 
-    private static (bool Present, string? Value) Cell(JsonElement row, string column, List<string> errors)
+    private static (bool Present, string? Value) Cell(JsonElement value, string column, List<string> errors)
     {
-        if (!row.TryGetProperty(column, out var value))
-        {
-            return (false, null);
-        }
-
         switch (value.ValueKind)
         {
+            case JsonValueKind.Undefined:
+                return (false, null);
             case JsonValueKind.Null:
                 return (true, null);
             case JsonValueKind.Number:

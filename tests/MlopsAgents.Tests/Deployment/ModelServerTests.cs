@@ -92,6 +92,73 @@ public sealed class ModelServerTests : IAsyncLifetime
         Assert.DoesNotContain(errors, e => e.Item1 == 0);
     }
 
+    [Fact]
+    public async Task Predict_ColumnsInAnyOrderOrEscaped_SameProbabilities()
+    {
+        const string inOrder = """{"age": 23, "income": 18000, "employment": "unemployed", "region": "north", "sex": "female", "loan_amount": 90000, "credit_score": 480, "debt_ratio": 0.9}""";
+        const string shuffled = """{"debt_ratio": 0.9, "sex": "female", "\u0061ge": 23, "credit_score": 480, "employment": "unemployed", "income": 18000, "loan_amount": 90000, "region": "north"}""";
+
+        var expected = await DefaultProbabilityAsync(inOrder);
+
+        Assert.Equal(expected, await DefaultProbabilityAsync(shuffled));
+    }
+
+    [Fact]
+    public async Task Predict_ColumnGivenTwice_LastValueCounts()
+    {
+        const string once = """{"age": 23, "income": 18000, "employment": "unemployed", "region": "north", "sex": "female", "loan_amount": 90000, "credit_score": 480, "debt_ratio": 0.9}""";
+        const string twice = """{"age": 23, "income": 18000, "employment": "unemployed", "region": "north", "sex": "female", "loan_amount": 90000, "credit_score": 800, "debt_ratio": 0.9, "credit_score": 480}""";
+
+        Assert.Equal(await DefaultProbabilityAsync(once), await DefaultProbabilityAsync(twice));
+    }
+
+    [Fact]
+    public async Task Predict_RowNotAnObject_Returns400NamingRowAndKind()
+    {
+        var response = await _http!.PostAsync("/predict", Json("""{"rows": [[1, 2, 3]]}"""));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var error = Assert.Single(body.RootElement.GetProperty("errors").EnumerateArray());
+        Assert.Equal(0, error.GetProperty("row").GetInt32());
+        Assert.Equal("row must be a JSON object of column → value, not array", error.GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public async Task Predict_NoRequestId_EachAnswerGetsItsOwn32HexId()
+    {
+        const string row = """{"rows": [{"age": 45, "income": 52000, "employment": "salaried", "region": "west", "sex": "male", "loan_amount": 20000, "credit_score": 720, "debt_ratio": 0.2}]}""";
+        var ids = new List<string>();
+        for (var i = 0; i < 40; i++)
+        {
+            using var response = await _http!.PostAsync("/predict", Json(row));
+            var header = response.Headers.GetValues(ModelServer.RequestIdHeader).Single();
+            using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            Assert.Equal(header, body.RootElement.GetProperty("request_id").GetString());
+            Assert.Matches("^[0-9a-f]{32}$", header);
+            ids.Add(header);
+        }
+
+        Assert.Equal(ids.Count, ids.Distinct(StringComparer.Ordinal).Count());
+    }
+
+    [Fact]
+    public async Task Predict_GivenRequestId_IsEchoedInHeaderAndBody()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/predict")
+        {
+            Content = Json("""{"rows": [{"age": 45, "income": 52000, "employment": "salaried", "region": "west", "sex": "male", "loan_amount": 20000, "credit_score": 720, "debt_ratio": 0.2}]}"""),
+        };
+        request.Headers.Add(ModelServer.RequestIdHeader, "order-\"42\"");
+
+        using var response = await _http!.SendAsync(request);
+
+        Assert.Equal("application/json; charset=utf-8", response.Content.Headers.ContentType!.ToString());
+        Assert.Equal("order-\"42\"", response.Headers.GetValues(ModelServer.RequestIdHeader).Single());
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("order-\"42\"", body.RootElement.GetProperty("request_id").GetString());
+    }
+
     [Theory]
     [InlineData("not json", "not valid JSON")]
     [InlineData("{\"data\": []}", "'rows' array")]
@@ -132,6 +199,14 @@ public sealed class ModelServerTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Contains("dataset-loans-001-logistic-regression", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    private async Task<double> DefaultProbabilityAsync(string row)
+    {
+        var response = await _http!.PostAsync("/predict", Json($$"""{"rows": [{{row}}]}"""));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return body.RootElement.GetProperty("predictions")[0].GetProperty("probabilities").GetProperty("1").GetDouble();
     }
 
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");

@@ -96,7 +96,7 @@ internal sealed partial class StepFunctionsCommands : IDisposable
         var arn = _workflow.ExecutionArn(id);
         var d = await _client.DescribeExecutionAsync(arn, ct);
         var history = await _client.GetExecutionHistoryAsync(arn, ct);
-        var pending = d.Status == "RUNNING" ? await _workflow.FindPendingApprovalAsync(arn, ct) : null;
+        var pending = d.Status == "RUNNING" ? StepFunctionsWorkflowService.FindPendingApproval(history) : null;
         var json = new JsonObject
         {
             ["execution_id"] = d.ExecutionArn,

@@ -86,9 +86,13 @@ public sealed partial class StepFunctionsWorkflowService(StepFunctionsClient cli
     /// The task a person must answer, or null. It is the latest TaskScheduled of a .waitForTaskToken resource whose task
     /// has not finished; the token is in the scheduled parameters' Payload.task_token (the definition passes $$.Task.Token).
     /// </summary>
-    public async Task<PendingTask?> FindPendingApprovalAsync(string executionArn, CancellationToken cancellationToken = default)
+    public async Task<PendingTask?> FindPendingApprovalAsync(string executionArn, CancellationToken cancellationToken = default) =>
+        FindPendingApproval(await client.GetExecutionHistoryAsync(executionArn, cancellationToken).ConfigureAwait(false));
+
+    /// <summary>The task a person must answer in an execution history already read, or null.</summary>
+    public static PendingTask? FindPendingApproval(IReadOnlyList<ExecutionHistoryEvent> history)
     {
-        var history = await client.GetExecutionHistoryAsync(executionArn, cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(history);
         string? currentState = null;
         (long Id, string State, JsonObject Parameters)? pending = null;
         foreach (var e in history)

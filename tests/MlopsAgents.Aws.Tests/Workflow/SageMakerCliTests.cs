@@ -112,6 +112,33 @@ public sealed class SageMakerCliTests(S3rverFixture s3rver) : IClassFixture<S3rv
     }
 
     [Theory]
+    [InlineData("algorithm: xgboost\nhyperparameters:\n  num_round: 100\n  max_depth: 5", "algorithm: random_forest", "algorithm: random_forest →", "MLOPS_TRAINING_BACKEND=sagemaker trains supervised xgboost requests")]
+    [InlineData("evaluation_threshold: 0.85", "evaluation_threshold: 0.85\nprimary_metric: precision", "primary_metric: precision →", "SageMaker XGBoost reports accuracy, f1_score, auc_roc, rmse, mae")]
+    public async Task Run_SageMakerBackendRequestItCannotTrain_ExitsTwoBeforeAnyAwsCall(string original, string replacement, string field, string expected)
+    {
+        var dir = Directory.CreateTempSubdirectory("mlops-sm-cli-").FullName;
+        try
+        {
+            await using var stub = await AwsStub.StartAsync();
+            var issue = Path.Combine(dir, "issue.md");
+            var example = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "examples", "breast-cancer.md"));
+            Assert.Contains(original, example, StringComparison.Ordinal);
+            await File.WriteAllTextAsync(issue, example.Replace(original, replacement, StringComparison.Ordinal));
+
+            var (code, _, stderr) = MlopsCli.Run(Environment(dir, stub), TimeSpan.FromMinutes(2), "run", issue);
+
+            Assert.Equal(2, code);
+            Assert.Contains(field, stderr, StringComparison.Ordinal);
+            Assert.Contains(expected, stderr, StringComparison.Ordinal);
+            Assert.Empty(stub.Requests);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Theory]
     [InlineData("MLOPS_SAGEMAKER_ROLE_ARN", "", "MLOPS_SAGEMAKER_ROLE_ARN='' must be the training role's ARN")]
     [InlineData("MLOPS_SAGEMAKER_POLL_SECONDS", "soon", "MLOPS_SAGEMAKER_POLL_SECONDS='soon' is not allowed")]
     [InlineData("MLOPS_ARTIFACT_STORE", "local", "MLOPS_TRAINING_BACKEND=sagemaker needs MLOPS_ARTIFACT_STORE=s3://bucket/prefix")]

@@ -144,6 +144,44 @@ public sealed class StepFunctionsCliTests
         Assert.StartsWith($"{ExecutionPrefix}issue-b\tRUNNING", lines[1], StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ExecutionsDescribe_WaitingExecution_PrintsStatusStateAndTheQuestionAsJson()
+    {
+        await using var stub = await AwsStub.StartAsync();
+        using var dir = new TempDir();
+        var described = JsonNode.Parse(Described("RUNNING").Body)!.AsObject();
+        described["input"] = """{"request":{"model_name":"churn"}}""";
+        stub.Reply(StubResponse.Ok(described.ToJsonString()), WaitingHistory());
+
+        var (code, stdout, stderr) = MlopsCli.Run(Environment(dir.Path, stub), TimeSpan.FromMinutes(2), "executions", "describe", "issue-42");
+
+        Assert.True(code == 0, stderr);
+        Assert.Equal(["AWSStepFunctions.DescribeExecution", "AWSStepFunctions.GetExecutionHistory"], stub.Requests.Select(r => r.Header("x-amz-target")));
+        var json = JsonNode.Parse(stdout)!;
+        Assert.Equal(ExecutionPrefix + "issue-42", json["execution_id"]!.GetValue<string>());
+        Assert.Equal("RUNNING", json["status"]!.GetValue<string>());
+        Assert.Equal("WaitForOptimizationApproval", json["current_state"]!.GetValue<string>());
+        Assert.Equal("WaitForOptimizationApproval", json["waiting_for_answer"]!.GetValue<string>());
+        Assert.Equal("churn", json["input"]!["request"]!["model_name"]!.GetValue<string>());
+        Assert.Equal(3, json["history"]!.AsArray().Count);
+    }
+
+    [Fact]
+    public async Task ExecutionsStop_UnknownExecution_ExitsTwoNamingIt()
+    {
+        await using var stub = await AwsStub.StartAsync();
+        using var dir = new TempDir();
+        stub.Reply(StubResponse.Error(400, "ExecutionDoesNotExist", "Execution Does Not Exist: 'arn:…:issue-9'"));
+
+        var (code, _, stderr) = MlopsCli.Run(Environment(dir.Path, stub), TimeSpan.FromMinutes(2), "executions", "stop", "issue-9");
+
+        Assert.Equal(2, code);
+        Assert.Contains("EXECUTION: 'issue-9' → an execution of MLOPS_STATE_MACHINE_ARN", stderr, StringComparison.Ordinal);
+        var request = Assert.Single(stub.Requests);
+        Assert.Equal("AWSStepFunctions.StopExecution", request.Header("x-amz-target"));
+        Assert.Equal(ExecutionPrefix + "issue-9", JsonNode.Parse(request.Body)!["executionArn"]!.GetValue<string>());
+    }
+
     [Theory]
     [InlineData("MLOPS_STATE_MACHINE_ARN", "", "MLOPS_STATE_MACHINE_ARN='' must be the state machine's ARN")]
     [InlineData("AWS_REGION", "", "AWS_REGION is not set")]

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using MlopsAgents.Plugins.Deployment;
@@ -65,19 +66,31 @@ internal static partial class ServingBench
         var batchRowRate = batchCalls * batch.Length / watch.Elapsed.TotalSeconds;
 
         // ---- over HTTP: wrk against the real server on 127.0.0.1 ----
-        await using var server = await ModelServer.StartAsync(packages, port: 0);
+        // --feedback-capacity N: how many predictions the server keeps for /feedback (default 100,000), to see what
+        // keeping them costs in GC.
+        var options = Text(args, "--feedback-capacity") is { } capacity
+            ? ModelServerOptions.Default with { FeedbackCapacity = int.Parse(capacity, CultureInfo.InvariantCulture) }
+            : ModelServerOptions.Default;
+        await using var server = await ModelServer.StartAsync(packages, port: 0, new Dictionary<string, RoutingTable>(StringComparer.Ordinal), options);
         var script = Path.Combine(Path.GetTempPath(), $"mlops-wrk-{Guid.NewGuid():N}.lua");
         await File.WriteAllTextAsync(script, $"wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.body = [[{Row}]]\n");
         try
         {
             var url = new Uri(server.BaseAddress, "models/breast-cancer-classifier/predict").ToString();
             await WrkAsync(script, url, threads, connections, 3); // warm-up: JIT, connection pools
+            var gcBefore = (Gen0: GC.CollectionCount(0), Gen1: GC.CollectionCount(1), Gen2: GC.CollectionCount(2), Pause: GC.GetTotalPauseDuration(), Allocated: GC.GetTotalAllocatedBytes());
             var output = await WrkAsync(script, url, threads, connections, seconds);
+            var gc = (Gen0: GC.CollectionCount(0) - gcBefore.Gen0, Gen1: GC.CollectionCount(1) - gcBefore.Gen1, Gen2: GC.CollectionCount(2) - gcBefore.Gen2,
+                Pause: GC.GetTotalPauseDuration() - gcBefore.Pause, Allocated: GC.GetTotalAllocatedBytes() - gcBefore.Allocated);
             var rate = double.Parse(RequestsPerSecond().Match(output).Groups[1].Value, CultureInfo.InvariantCulture);
             var p50 = Latency(output, "50%");
             var p99 = Latency(output, "99%");
             var errors = NonOk().Match(output) is { Success: true } m ? m.Groups[1].Value : "0";
             var served = server.Metrics.For("breast-cancer-classifier", package.Metadata.Version);
+
+            // The same server without a model behind it: what Kestrel and wrk alone reach on this machine right now.
+            var healthOutput = await WrkAsync(null, new Uri(server.BaseAddress, "health").ToString(), threads, connections, seconds);
+            var healthRate = double.Parse(RequestsPerSecond().Match(healthOutput).Groups[1].Value, CultureInfo.InvariantCulture);
 
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"dotnet {Environment.Version}, {Environment.ProcessorCount} cores, load average {File.ReadAllText("/proc/loadavg").Trim()}; {package.Metadata.ModelName} {package.Metadata.Version} ({package.Metadata.Algorithm})"));
             Console.WriteLine();
@@ -86,8 +99,10 @@ internal static partial class ServingBench
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| in process, {Environment.ProcessorCount} threads, 1 row per call | {inProcessRate:N0} | – | – | – |"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| in process, 1 thread, 32 rows per call (ceiling of one core with batching) | {batchRowRate:N0} rows/s | – | – | – |"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| HTTP POST /predict, wrk -t{threads} -c{connections} -d{seconds}s, 1 row per request | {rate:N0} | {p50} | {p99} | {errors} |"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| HTTP GET /health, same wrk settings (Kestrel and wrk alone, no model) | {healthRate:N0} req/s | {Latency(healthOutput, "50%")} | {Latency(healthOutput, "99%")} | – |"));
             Console.WriteLine();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"server-side: {served.RequestCount:N0} requests, p50 {served.P50 * 1000:0.00} ms, p99 {served.P99 * 1000:0.00} ms (histogram estimate, handler only)"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"GC during the /predict run ({(GCSettings.IsServerGC ? "server" : "workstation")}, {GCSettings.LatencyMode}): gen0 {gc.Gen0}, gen1 {gc.Gen1}, gen2 {gc.Gen2}, paused {gc.Pause.TotalMilliseconds:N0} ms in all, {gc.Allocated / (double)Math.Max(1, served.RequestCount) / 1024:N1} KiB allocated per request"));
             return 0;
         }
         finally
@@ -96,10 +111,11 @@ internal static partial class ServingBench
         }
     }
 
-    private static async Task<string> WrkAsync(string script, string url, int threads, int connections, int seconds)
+    private static async Task<string> WrkAsync(string? script, string url, int threads, int connections, int seconds)
     {
         var start = new ProcessStartInfo("wrk") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { $"-t{threads}", $"-c{connections}", $"-d{seconds}s", "--latency", "-s", script, url })
+        string[] scriptArgs = script is null ? [] : ["-s", script];
+        foreach (var arg in (string[])[$"-t{threads}", $"-c{connections}", $"-d{seconds}s", "--latency", .. scriptArgs, url])
         {
             start.ArgumentList.Add(arg);
         }

@@ -37,8 +37,8 @@ internal static class ServingProfile
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"dotnet {Environment.Version}, load average {File.ReadAllText("/proc/loadavg").Trim()}; compiled trees: {package.Compiled is not null}"));
         Console.WriteLine();
-        Console.WriteLine("| stage (1 row, 1 thread) | µs per call |");
-        Console.WriteLine("|---|---|");
+        Console.WriteLine("| stage (1 row, 1 thread) | µs per call | bytes allocated per call |");
+        Console.WriteLine("|---|---|---|");
         Row("parse body (JsonDocument) and list rows", () =>
         {
             using var d = JsonDocument.Parse(body);
@@ -88,6 +88,7 @@ internal static class ServingProfile
         }
 
         long calls = 0;
+        var allocated = GC.GetAllocatedBytesForCurrentThread();
         watch.Restart();
         while (watch.ElapsedMilliseconds < 1000)
         {
@@ -95,6 +96,8 @@ internal static class ServingProfile
             calls++;
         }
 
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {stage} | {watch.Elapsed.TotalMicroseconds / calls:0.00} |"));
+        var elapsed = watch.Elapsed;
+        allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {stage} | {elapsed.TotalMicroseconds / calls:0.00} | {allocated / calls:N0} |"));
     }
 }

@@ -73,6 +73,25 @@ public sealed class TaskForwarderTests(McpHttpServerFixture server) : IClassFixt
     }
 
     [Fact]
+    public void Handler_TokenInSecretsManager_ReadsItOncePerColdStart()
+    {
+        const string secretArn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:mlops/dev/mcp-token-AbCdEf";
+        var environment = new Dictionary<string, string>
+        {
+            ["MCP_URL"] = server.Endpoint.ToString(),
+            ["MCP_TOKEN_SECRET_ARN"] = secretArn,
+            ["NODE_PATH"] = Path.Combine(AppContext.BaseDirectory, "TestData", "forwarder", "fake-sdk"),
+            ["FAKE_SECRET_ARN"] = secretArn,
+            ["FAKE_SECRET_VALUE"] = McpHttpServerFixture.Token,
+        };
+
+        var result = ForwarderRunner.Invoke("mlops-mcp-select_optimal_resources", new JsonObject { ["dataset_size_mb"] = 10, ["mlops_task"] = Task("e-secret", "S") }, 3, environment);
+
+        Assert.True(result["ok"]!.GetValue<bool>(), result.ToJsonString());
+        Assert.Equal(1, result["secretReads"]!.GetValue<int>());
+    }
+
+    [Fact]
     public void Handler_WrongToken_FailsAsUnauthorizedWithoutTheToken()
     {
         var result = Invoke("mlops-mcp-select_optimal_resources", new JsonObject { ["dataset_size_mb"] = 1, ["mlops_task"] = Task("e-token", "S") }, token: "wrong-token");

@@ -110,13 +110,24 @@ internal static class RepositoryFiles
 /// <summary>Runs infra/lambda/task-forwarder/index.js with Node.js the way the Lambda runtime calls it.</summary>
 internal static class ForwarderRunner
 {
-    public static JsonNode Invoke(Uri endpoint, string token, string functionName, JsonNode? @event)
+    public static JsonNode Invoke(Uri endpoint, string token, string functionName, JsonNode? @event) =>
+        Invoke(functionName, @event, 1, new Dictionary<string, string> { ["MCP_URL"] = endpoint.ToString(), ["MCP_TOKEN"] = token });
+
+    /// <summary>Invokes <paramref name="repeat"/> times in one warm process with exactly <paramref name="environment"/> as the function's settings.</summary>
+    public static JsonNode Invoke(string functionName, JsonNode? @event, int repeat, IReadOnlyDictionary<string, string> environment)
     {
         var start = new ProcessStartInfo("node") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "TestData", "forwarder", "invoke.js"));
         start.ArgumentList.Add(RepositoryFiles.Forwarder());
-        start.Environment["MCP_URL"] = endpoint.ToString();
-        start.Environment["MCP_TOKEN"] = token;
+        foreach (var name in new[] { "MCP_URL", "MCP_TOKEN", "MCP_TOKEN_SECRET_ARN" })
+        {
+            start.Environment.Remove(name);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
         Process process;
         try
         {
@@ -129,7 +140,7 @@ internal static class ForwarderRunner
 
         using (process)
         {
-            process.StandardInput.Write(new JsonObject { ["functionName"] = functionName, ["event"] = @event?.DeepClone() }.ToJsonString());
+            process.StandardInput.Write(new JsonObject { ["functionName"] = functionName, ["event"] = @event?.DeepClone(), ["repeat"] = repeat }.ToJsonString());
             process.StandardInput.Close();
             var stdout = process.StandardOutput.ReadToEndAsync();
             var stderr = process.StandardError.ReadToEndAsync();

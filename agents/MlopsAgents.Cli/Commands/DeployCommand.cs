@@ -82,21 +82,27 @@ internal static class DeployCommand
                 return CliEnvironment.Fail(1, e.Message);
             }
 
-            var how = s.Created ? "created" : $"updated ({s.Shift.ToString().ToLowerInvariant()}, {percent.ToString(CultureInfo.InvariantCulture)}% steps every {seconds.ToString(CultureInfo.InvariantCulture)} s)";
-            Console.WriteLine($"{s.ModelName} {s.Version} → SageMaker endpoint {s.EndpointName}: {how} on {s.InstanceType}");
-            Console.WriteLine($"  model package: {s.ModelPackageArn}");
-            Console.WriteLine($"  rollback alarms: {string.Join(", ", s.RollbackAlarms)}");
-            Console.WriteLine($"  record: {s.Record}");
-            if (s.Outcome.Deployed)
-            {
-                Console.WriteLine($"  {s.EndpointName}: InService on {s.Outcome.Endpoint.EndpointConfigName}");
-                return CliEnvironment.Ok;
-            }
-
-            return CliEnvironment.Fail(1, s.Outcome.RolledBack
-                ? $"SageMaker rolled {s.EndpointName} back to {s.Outcome.Endpoint.EndpointConfigName}: a rollback alarm ({string.Join(", ", s.RollbackAlarms)}) fired during the traffic shift{(s.Outcome.Endpoint.FailureReason is { } why ? ": " + why : "")}"
-                : $"SageMaker endpoint {s.EndpointName} ended {s.Outcome.Endpoint.Status}: {s.Outcome.Endpoint.FailureReason ?? "SageMaker gave no FailureReason"}");
+            return Report(s);
         });
         return command;
+    }
+
+    /// <summary>Prints a deployment and turns how the endpoint settled into the exit code (a rollback or failure is 1).</summary>
+    public static int Report(SageMakerDeploySummary s)
+    {
+        var how = s.Created ? "created" : $"updated ({s.Shift.ToString().ToLowerInvariant()}, {s.StepPercent.ToString(CultureInfo.InvariantCulture)}% steps every {s.WaitIntervalInSeconds.ToString(CultureInfo.InvariantCulture)} s)";
+        Console.WriteLine($"{s.ModelName} {s.Version} → SageMaker endpoint {s.EndpointName}: {how} on {s.InstanceType}");
+        Console.WriteLine($"  model package: {s.ModelPackageArn}");
+        Console.WriteLine($"  rollback alarms: {string.Join(", ", s.RollbackAlarms)}");
+        Console.WriteLine($"  record: {s.Record}");
+        if (s.Outcome.Deployed)
+        {
+            Console.WriteLine($"  {s.EndpointName}: InService on {s.Outcome.Endpoint.EndpointConfigName}");
+            return CliEnvironment.Ok;
+        }
+
+        return CliEnvironment.Fail(1, s.Outcome.RolledBack
+            ? $"SageMaker rolled {s.EndpointName} back to {s.Outcome.Endpoint.EndpointConfigName}: a rollback alarm ({string.Join(", ", s.RollbackAlarms)}) fired during the traffic shift{(s.Outcome.Endpoint.FailureReason is { } why ? ": " + why : "")}"
+            : $"SageMaker endpoint {s.EndpointName} ended {s.Outcome.Endpoint.Status}: {s.Outcome.Endpoint.FailureReason ?? "SageMaker gave no FailureReason"}");
     }
 }

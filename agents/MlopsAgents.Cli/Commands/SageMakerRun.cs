@@ -49,7 +49,37 @@ internal static class SageMakerRun
         }
 
         Print(summary, json);
-        return summary.Passed ? CliEnvironment.Ok : CliEnvironment.NotPassed;
+        if (!summary.Passed)
+        {
+            return CliEnvironment.NotPassed;
+        }
+
+        return backends.Deploy == DeployBackend.SageMaker ? await DeployAsync(backends, context, http, summary, ct) : CliEnvironment.Ok;
+    }
+
+    /// <summary>Phase 5's deployment on SageMaker: the passing version onto its endpoint, as `mlops deploy` would with the request's strategy.</summary>
+    private static async Task<int> DeployAsync(AwsBackendOptions backends, Plugins.MlopsContext context, HttpClient http, SageMakerRunSummary summary, CancellationToken ct)
+    {
+        if (SageMakerModelDeployer.ShiftFor(summary.DeploymentStrategy) is not { } shift)
+        {
+            Console.WriteLine($"  not deployed: deployment_strategy {summary.DeploymentStrategy} has no SageMaker guardrail equivalent; `mlops deploy {summary.ModelName} --strategy canary|linear|all_at_once` deploys it");
+            return CliEnvironment.Ok;
+        }
+
+        var deployer = AwsBackends.CreateSageMakerDeployer(backends, context, http);
+        try
+        {
+            var d = await deployer.DeployAsync(new SageMakerDeployOptions { ModelName = summary.ModelName!, Version = summary.ModelVersion, Shift = shift }, ct);
+            return DeployCommand.Report(d);
+        }
+        catch (AwsServiceException e)
+        {
+            return CliEnvironment.Fail(1, e.Message);
+        }
+        catch (HttpRequestException e)
+        {
+            return CliEnvironment.Fail(1, e.Message);
+        }
     }
 
     private static void Print(SageMakerRunSummary s, bool json)

@@ -27,7 +27,11 @@ public sealed record SageMakerDeployOptions
 /// <summary>What a deployment did and how the endpoint settled.</summary>
 public sealed record SageMakerDeploySummary(
     string ModelName, string Version, string EndpointName, string ModelPackageArn, string InstanceType, bool Created,
-    TrafficShift Shift, IReadOnlyList<string> RollbackAlarms, EndpointOutcome Outcome, string Record);
+    TrafficShift Shift, IReadOnlyList<string> RollbackAlarms, EndpointOutcome Outcome, string Record)
+{
+    public int StepPercent { get; init; }
+    public int WaitIntervalInSeconds { get; init; }
+}
 
 /// <summary>
 /// <c>mlops deploy</c> on SageMaker: takes a version that a SageMaker run registered as a model package and puts it on an
@@ -39,6 +43,17 @@ public sealed class SageMakerModelDeployer(
     MlopsContext context, SageMakerDeploymentService deployment, string executionRoleArn, IReadOnlyList<string> alarmActions, RetryDelay wait, TimeSpan pollInterval)
 {
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
+
+    /// <summary>
+    /// How a request's deployment_strategy maps onto SageMaker's guardrails: canary → canary, direct and blue_green →
+    /// all at once (blue/green with one shift); ab_test and shadow have no guardrail equivalent, so null (not deployed).
+    /// </summary>
+    public static TrafficShift? ShiftFor(string deploymentStrategy) => deploymentStrategy switch
+    {
+        DeploymentStrategies.Canary => TrafficShift.Canary,
+        DeploymentStrategies.Direct or DeploymentStrategies.BlueGreen => TrafficShift.AllAtOnce,
+        _ => null,
+    };
 
     public async Task<SageMakerDeploySummary> DeployAsync(SageMakerDeployOptions options, CancellationToken cancellationToken = default)
     {
@@ -104,6 +119,10 @@ public sealed class SageMakerModelDeployer(
             ["at"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
         };
         var recordRef = await context.Store.PutTextAsync(record.ArtifactPrefix + "sagemaker_deployment.json", recordJson.ToJsonString(JsonOptions), cancellationToken).ConfigureAwait(false);
-        return new SageMakerDeploySummary(options.ModelName, version, endpointName, packageArn, instanceType, result.Created, options.Shift, result.RollbackAlarms, outcome, recordRef.Location);
+        return new SageMakerDeploySummary(options.ModelName, version, endpointName, packageArn, instanceType, result.Created, options.Shift, result.RollbackAlarms, outcome, recordRef.Location)
+        {
+            StepPercent = options.StepPercent,
+            WaitIntervalInSeconds = options.WaitIntervalInSeconds,
+        };
     }
 }

@@ -65,6 +65,9 @@ public sealed record SageMakerRunSummary(
     string History,
     IReadOnlyList<string> NotDone)
 {
+    /// <summary>The request's deployment_strategy, for a deployment that follows the run.</summary>
+    public string DeploymentStrategy { get; init; } = DeploymentStrategies.Direct;
+
     public bool Passed => Decision == JudgeDecisions.Pass;
 }
 
@@ -93,7 +96,7 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
     [
         "no local evaluation of the model binary (predictions, confusion matrix, plots, SHAP/LIME, fairness, drift baseline): it is SageMaker XGBoost's format, which this process does not load",
         "no automatic retrain when the Judge says no (max_retry applies to the embedded default only)",
-        "no local deployment: `mlops serve` serves locally trained models only",
+        "no local deployment: `mlops serve` serves locally trained models only (MLOPS_DEPLOY_BACKEND=sagemaker deploys to a SageMaker endpoint instead)",
     ];
 
     /// <summary>Request metrics the built-in XGBoost container reports on a channel, by the eval_metric that makes it report them.</summary>
@@ -299,7 +302,10 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
         Report($"done in {total.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s: {verdict.Decision}");
 
         return new SageMakerRunSummary(trainingId, verdict.Decision, reason, metrics, jobName, job.Status, job.TrainingImage ?? "", job.Resources, job.BillableTimeInSeconds,
-            artifactUri, sha256, bytes, modelName, version, packageArn, packageStatus, resultsRef.Location, historyPath, NotDone);
+            artifactUri, sha256, bytes, modelName, version, packageArn, packageStatus, resultsRef.Location, historyPath, NotDone)
+        {
+            DeploymentStrategy = request.DeploymentStrategy,
+        };
     }
 
     /// <summary>

@@ -207,6 +207,43 @@ public sealed class SageMakerCliTests(S3rverFixture s3rver) : IClassFixture<S3rv
     }
 
     [Fact]
+    public async Task Run_SageMakerDeployBackend_DeploysThePassingVersionToItsEndpoint()
+    {
+        var dir = Directory.CreateTempSubdirectory("mlops-sm-cli-").FullName;
+        try
+        {
+            await using var stub = await AwsStub.StartAsync();
+            var env = await PrepareAsync(dir, stub);
+            env["MLOPS_MODEL_REGISTRY"] = "sagemaker";
+            env["MLOPS_DEPLOY_BACKEND"] = "sagemaker";
+            stub.Reply(
+                StubResponse.Ok("""{"TrainingJobArn":"arn:job"}"""),
+                Job("Completed"),
+                StubResponse.Ok("""{"ModelPackageGroupArn":"arn:group"}"""),
+                StubResponse.Ok($$"""{"ModelPackageArn":"{{PackageArn}}"}"""),
+                StubResponse.Ok($$"""{"ModelPackageArn":"{{PackageArn}}"}"""),
+                StubResponse.Ok("""{"ModelArn":"arn:model"}"""),
+                StubResponse.Ok("""{"EndpointConfigArn":"arn:config"}"""),
+                StubResponse.Ok("{}"),
+                StubResponse.Ok("{}"),
+                StubResponse.Error(400, "ValidationException", "Could not find endpoint."),
+                StubResponse.Ok("""{"EndpointArn":"arn:endpoint"}"""),
+                Endpoint("InService", "breast-cancer-classifier-1-0-0"));
+
+            var (code, stdout, stderr) = MlopsCli.Run(env, TimeSpan.FromMinutes(3), "run", Path.Combine(AppContext.BaseDirectory, "examples", "breast-cancer.md"));
+
+            Assert.True(code == 0, stderr + stdout);
+            Assert.Equal(12, stub.Requests.Count);
+            Assert.Equal("SageMaker.CreateEndpoint", stub.Requests[10].Header("x-amz-target"));
+            Assert.Contains("breast-cancer-classifier 1.0.0 → SageMaker endpoint breast-cancer-classifier: created on ml.m5.large", stdout, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Deploy_ExistingEndpointRolledBack_ShiftsLinearlyWithAlarmsAndExitsOne()
     {
         var dir = Directory.CreateTempSubdirectory("mlops-sm-cli-").FullName;
@@ -288,7 +325,6 @@ public sealed class SageMakerCliTests(S3rverFixture s3rver) : IClassFixture<S3rv
     {
         var env = await PrepareAsync(dir, stub);
         env["MLOPS_MODEL_REGISTRY"] = "sagemaker";
-        env["MLOPS_DEPLOY_BACKEND"] = "sagemaker";
         stub.Reply(
             StubResponse.Ok("""{"TrainingJobArn":"arn:job"}"""),
             Job("Completed"),
@@ -297,6 +333,7 @@ public sealed class SageMakerCliTests(S3rverFixture s3rver) : IClassFixture<S3rv
             StubResponse.Ok($$"""{"ModelPackageArn":"{{PackageArn}}"}"""));
         var (code, stdout, stderr) = MlopsCli.Run(env, TimeSpan.FromMinutes(3), "run", Path.Combine(AppContext.BaseDirectory, "examples", "breast-cancer.md"));
         Assert.True(code == 0, stderr + stdout);
+        env["MLOPS_DEPLOY_BACKEND"] = "sagemaker";
         return env;
     }
 

@@ -238,7 +238,9 @@ internal static class ServeRetraining
             var warmups = baselines.ToDictionary(b => b.Key, b => ServingArtifacts.TypicalRowBody(b.Value), StringComparer.Ordinal);
             var deployment = new WarmedDeployment(server, new RolloutRunner(server, http), context, warmups);
             var policy = new RetrainingPolicy(settings.Launcher == "workflow" ? RetrainingMode.Launch : RetrainingMode.OpenIssue, settings.Criteria, RolloutStrategy.BlueGreen);
-            var coordinator = new RetrainingCoordinator(context, policy, new PerModelRetrainingLauncher(launchers), issues, deployment: deployment);
+            var coordinator = new RetrainingCoordinator(
+                context, policy, new PerModelRetrainingLauncher(launchers), issues, deployment: deployment,
+                requestTexts: requests.ToDictionary(r => r.Key, r => r.Value.Text, StringComparer.Ordinal));
             var handler = new CoordinatorRetrainingHandler(coordinator, (model, token) => FreshData.ProductionOrLatestAsync(context, model, datasets[model], 50, token));
             var watcher = new RetrainingWatcher(
                 watches, new RetrainingLedger(Path.Combine(context.Home.Root, "retraining", "watcher.db")), handler, server.Monitor.Health, context.Registry,

@@ -71,7 +71,9 @@ public sealed class GitHubIssueTracker(IGitHubClient github, string owner, strin
 /// the same fresh labelled data and promotes it only when it beats the champion by the policy's margin; a promoted
 /// challenger is deployed with the policy's strategy, a losing one stays registered (alias <c>challenger</c>) and the
 /// champion keeps serving. The comparison goes to the store (the history) and to the issue. One retraining per model
-/// runs at a time; triggers arriving meanwhile are skipped with a reason.
+/// runs at a time; triggers arriving meanwhile are skipped with a reason. An issue opened for a trigger carries the
+/// model's training request from <paramref name="requestTexts"/> when given, so labelling it <c>mlops:train</c> runs
+/// the issue workflow on it.
 /// </summary>
 public sealed partial class RetrainingCoordinator(
     MlopsContext context,
@@ -81,7 +83,8 @@ public sealed partial class RetrainingCoordinator(
     int? issueNumber = null,
     IChallengerDeployment? deployment = null,
     TimeProvider? timeProvider = null,
-    ILogger? logger = null)
+    ILogger? logger = null,
+    IReadOnlyDictionary<string, string>? requestTexts = null)
 {
     private readonly ConcurrentDictionary<string, byte> _running = new(StringComparer.Ordinal);
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
@@ -113,7 +116,7 @@ public sealed partial class RetrainingCoordinator(
 
                 var opened = await issues.OpenIssueAsync(
                     $"Retrain {trigger.Model}: {trigger.KindName}",
-                    $"A retraining trigger fired for `{trigger.Model}` at {trigger.Time:O}.\n\n**Reason:** {trigger.Reason}\n\nComment `/retrain` to start it.",
+                    IssueBody(trigger),
                     ["retraining", $"model:{trigger.Model}"],
                     cancellationToken).ConfigureAwait(false);
                 return new RetrainingOutcome(trigger, "issue", null, null, false, opened, $"opened issue #{opened}");
@@ -126,6 +129,22 @@ public sealed partial class RetrainingCoordinator(
             _running.TryRemove(trigger.Model, out _);
         }
     }
+
+    private string IssueBody(RetrainingTrigger trigger)
+    {
+        var body = string.Create(CultureInfo.InvariantCulture, $"A retraining trigger fired for `{trigger.Model}` at {trigger.Time:O}.\n\n**Reason:** {trigger.Reason}\n\n");
+        if (requestTexts?.GetValueOrDefault(trigger.Model) is not { } text)
+        {
+            return body + $"Retrain it with `mlops retrain REQUEST.md --fresh FRESH.csv` or by starting the workflow on its training request.";
+        }
+
+        var fence = YamlFence().Match(text);
+        var yaml = fence.Success ? fence.Groups["yaml"].Value.Trim() : text.Trim();
+        return body + $"Label this issue `mlops:train` to run the training workflow on the model's request (the latest data version):\n\n```yaml\n{yaml}\n```\n";
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[ \t]*```[ \t]*(yaml|yml)[ \t]*\r?\n(?<yaml>.*?)^[ \t]*```", System.Text.RegularExpressions.RegexOptions.Multiline | System.Text.RegularExpressions.RegexOptions.Singleline | System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    private static partial System.Text.RegularExpressions.Regex YamlFence();
 
     private async Task<RetrainingOutcome> RetrainAsync(RetrainingTrigger trigger, DataFrame freshData, CancellationToken cancellationToken)
     {

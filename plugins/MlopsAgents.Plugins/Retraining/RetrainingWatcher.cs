@@ -344,15 +344,6 @@ public sealed partial class RetrainingWatcher
             return new WatcherFiring(trigger, "skipped", null, $"a retraining of {model} is already open");
         }
 
-        // Every condition on now is answered by this one retraining, so none of them fires again until it turns off.
-        foreach (var (_, key, value) in conditions)
-        {
-            if (key is not null)
-            {
-                _ledger.SetState(model, key, value);
-            }
-        }
-
         Log.Firing(_logger, model, trigger.KindName, trigger.Reason);
         RetrainingOutcome outcome;
         try
@@ -368,6 +359,17 @@ public sealed partial class RetrainingWatcher
         {
             _ledger.Close(id, RetrainingLedger.Interrupted, null, null, "cancelled while it ran", _time.GetUtcNow());
             throw;
+        }
+
+        // Every condition on now is answered by this one retraining, so none of them fires again until it turns off.
+        // Marked only once handled: a retraining that threw (or a process that died meanwhile) leaves them to fire
+        // again after the cooldown.
+        foreach (var (_, key, value) in conditions)
+        {
+            if (key is not null)
+            {
+                _ledger.SetState(model, key, value);
+            }
         }
 
         _ledger.Close(id, outcome.Action, outcome.Action, outcome.Run?.RunId, outcome.Summary, _time.GetUtcNow());

@@ -33,8 +33,16 @@ public sealed class IssueRetrainingTests
         Assert.StartsWith("# Retrain churn: drift_detected", text, StringComparison.Ordinal);
         Assert.Contains("data drift: 1 of 1 features drifted", text, StringComparison.Ordinal);
         Assert.Contains("tenure", text, StringComparison.Ordinal);
+        Assert.Contains("Label this issue `mlops:train`", text, StringComparison.Ordinal);
+        Assert.Contains("```yaml\ndataset_id: wine-demo\ntarget: quality\n", text, StringComparison.Ordinal);
         Assert.Equal(["retraining", "model:churn"], host.ReadLabels(issue));
         Assert.False(Directory.Exists(rig.Dir.Combine("home", "issues", "2")));
+
+        // Labelling it mlops:train hands its body to the issue workflow, which finds a valid request and starts.
+        await using var harness = Harness.Create(_ => host);
+        var execution = await harness.Workflow.StartAsync(issue, LocalIssueHost.LocalOperator, text);
+        Assert.NotNull(execution);
+        Assert.Equal("wine-demo", (await harness.IdleAsync(execution)).Input!["request"]!["dataset_id"]!.GetValue<string>());
     }
 
     [Fact]

@@ -28,7 +28,8 @@ internal sealed class WatcherRig : IDisposable
     public WatcherRig(RetrainingPolicy policy, IRetrainingLauncher launcher, Func<MlopsContext, IIssueTracker?> issues, params RetrainingTriggerKind[] kinds)
     {
         Context = new MlopsContext(new MlopsHome(Dir.Combine("home")), Dir.Path);
-        var coordinator = new RetrainingCoordinator(Context, policy, launcher, issues(Context), timeProvider: Time);
+        var coordinator = new RetrainingCoordinator(
+            Context, policy, launcher, issues(Context), timeProvider: Time, requestTexts: new Dictionary<string, string> { [Model] = Harness.RequestBody });
         var handler = new CoordinatorRetrainingHandler(coordinator, (_, _) => Task.FromResult(new DataFrame(["x", "y"], [])));
         Watcher = new RetrainingWatcher(
             [new RetrainingWatch { Model = Model, Triggers = kinds }], new RetrainingLedger(Dir.Combine("home", "retraining", "watcher.db")), handler,

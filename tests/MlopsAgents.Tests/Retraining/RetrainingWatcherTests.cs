@@ -168,6 +168,31 @@ public sealed class RetrainingWatcherTests : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_EachInterval_ChecksAndReportsFiringsAndFailuresWithoutStopping()
+    {
+        var watcher = Watcher(Watch(RetrainingTriggerKind.DriftDetected), cooldown: TimeSpan.Zero);
+        _health = Health(drifted: true);
+        _handler.Failure = new InvalidOperationException("store unavailable");
+        var failed = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var fired = new TaskCompletionSource<WatcherFiring>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var stop = new CancellationTokenSource();
+
+        var loop = watcher.RunAsync(f => fired.TrySetResult(f), e => failed.TrySetResult(e), stop.Token);
+        Assert.False(failed.Task.IsCompleted);
+        _time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal("store unavailable", (await failed.Task.WaitAsync(TimeSpan.FromSeconds(10))).Message);
+
+        // The failed retraining closed the condition's claim, so the next interval tries again, and succeeds.
+        _handler.Failure = null;
+        _time.Advance(TimeSpan.FromMinutes(1));
+        var firing = await fired.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal("launched", firing.Status);
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => loop);
+    }
+
+    [Fact]
     public void Constructor_ModelWatchedTwice_ThrowsNamingIt()
     {
         var error = Assert.Throws<ArgumentException>(() => Watcher([Watch(RetrainingTriggerKind.DriftDetected), Watch(RetrainingTriggerKind.Schedule) with { Cron = "0 3 * * *" }], TimeSpan.Zero));

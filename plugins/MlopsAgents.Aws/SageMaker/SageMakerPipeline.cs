@@ -171,8 +171,11 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
 
         // ---- Phase 2 on SageMaker: the channels in the built-in's CSV layout, then the job ----
         var weighted = data.Train.SampleWeights is not null;
-        var trainRef = await context.Store.PutTextAsync($"sagemaker/{trainingId}/train/train.csv", ChannelCsv(data.Train, weighted), cancellationToken).ConfigureAwait(false);
-        var testRef = await context.Store.PutTextAsync($"sagemaker/{trainingId}/validation/validation.csv", ChannelCsv(data.Test, weighted), cancellationToken).ConfigureAwait(false);
+        // The layout follows the training role's policy (infra/cloudformation/iam.yaml): it reads datasets/ and writes
+        // models/ and checkpoints/ under the store's prefix, and nothing else.
+        var channels = ChannelPrefix(dataset.DatasetId, trainingId);
+        var trainRef = await context.Store.PutTextAsync(channels + "train/train.csv", ChannelCsv(data.Train, weighted), cancellationToken).ConfigureAwait(false);
+        var testRef = await context.Store.PutTextAsync(channels + "validation/validation.csv", ChannelCsv(data.Test, weighted), cancellationToken).ConfigureAwait(false);
         var hyperparameters = HyperParameters(request, classes, evalMetric, weighted);
         var jobName = "mlops-" + trainingId;
         Report($"[2/5] training on SageMaker: built-in XGBoost, job {jobName} ({string.Join(", ", hyperparameters.Select(p => $"{p.Key}={p.Value}"))})");
@@ -183,11 +186,11 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
             RoleArn = settings.RoleArn,
             Channels =
             [
-                new TrainingChannel("train", settings.S3Uri($"sagemaker/{trainingId}/train/")),
-                new TrainingChannel("validation", settings.S3Uri($"sagemaker/{trainingId}/validation/")),
+                new TrainingChannel("train", settings.S3Uri(channels + "train/")),
+                new TrainingChannel("validation", settings.S3Uri(channels + "validation/")),
             ],
-            OutputS3Uri = settings.S3Uri($"sagemaker/{trainingId}/output/"),
-            CheckpointS3Uri = settings.S3Uri($"sagemaker/{trainingId}/checkpoints/"),
+            OutputS3Uri = settings.S3Uri(OutputPrefix),
+            CheckpointS3Uri = settings.S3Uri("checkpoints/"),
             DatasetBytes = trainRef.Size + testRef.Size,
             Profile = ProfileFor(request),
             HyperParameters = hyperparameters,
@@ -307,6 +310,12 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
             DeploymentStrategy = request.DeploymentStrategy,
         };
     }
+
+    /// <summary>Where SageMaker writes {job}/output/model.tar.gz: under models/, beside the registry's models/{name}/{version}/.</summary>
+    public const string OutputPrefix = "models/_sagemaker/";
+
+    /// <summary>The channels of one run, under the dataset's folder: datasets/{id}/sagemaker/{training_id}/{train,validation}/.</summary>
+    public static string ChannelPrefix(string datasetId, string trainingId) => $"datasets/{datasetId}/sagemaker/{trainingId}/";
 
     /// <summary>
     /// The built-in XGBoost's hyperparameters: the request's (with the catalogue's defaults), the objective for the task,

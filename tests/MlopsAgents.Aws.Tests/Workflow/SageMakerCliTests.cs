@@ -51,7 +51,9 @@ public sealed class SageMakerCliTests(S3rverFixture s3rver) : IClassFixture<S3rv
             Assert.Equal(Role, create["RoleArn"]!.GetValue<string>());
             Assert.Equal("ml.m5.xlarge", create["ResourceConfig"]!["InstanceType"]!.GetValue<string>());
             Assert.True(create["EnableManagedSpotTraining"]!.GetValue<bool>());
-            Assert.Equal($"s3://{Bucket}/team/sagemaker/{job["mlops-".Length..]}/checkpoints/{job}/", create["CheckpointConfig"]!["S3Uri"]!.GetValue<string>());
+            Assert.Equal($"s3://{Bucket}/team/checkpoints/{job}/", create["CheckpointConfig"]!["S3Uri"]!.GetValue<string>());
+            Assert.Equal($"s3://{Bucket}/team/models/_sagemaker/", create["OutputDataConfig"]!["S3OutputPath"]!.GetValue<string>());
+            Assert.Equal($"s3://{Bucket}/team/datasets/dataset-bc-001/sagemaker/{job["mlops-".Length..]}/train/", create["InputDataConfig"]![0]!["DataSource"]!["S3DataSource"]!["S3Uri"]!.GetValue<string>());
             Assert.Equal(7200, create["StoppingCondition"]!["MaxWaitTimeInSeconds"]!.GetValue<int>());
             Assert.Contains("sagemaker-xgboost:1.7-1", create["AlgorithmSpecification"]!["TrainingImage"]!.GetValue<string>(), StringComparison.Ordinal);
             var hp = create["HyperParameters"]!;

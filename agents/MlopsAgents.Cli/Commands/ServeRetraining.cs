@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using Cronos;
 using Microsoft.AspNetCore.Builder;
+using MlopsAgents.Aws.Configuration;
+using MlopsAgents.Aws.StepFunctions;
 using MlopsAgents.GitHub;
 using MlopsAgents.GitHub.Webhooks;
 using MlopsAgents.Plugins;
@@ -205,13 +207,19 @@ internal static class ServeRetraining
             return (null, $"{GitHubOptions.WebhookSecretVariable}: '' → the secret the push webhook was created with; --retrain-on-push never accepts unsigned deliveries");
         }
 
-        if (settings.Launcher == "workflow" && Env("MLOPS_WORKFLOW_BACKEND") is { } backend && !backend.Equals("local", StringComparison.OrdinalIgnoreCase))
+        AwsBackendOptions aws;
+        try
         {
-            return (null, $"MLOPS_WORKFLOW_BACKEND: '{backend}' → local; the watcher's workflow launcher runs the local durable executor (use --retrain-launcher issue otherwise)");
+            aws = AwsBackendOptions.FromEnvironment();
+        }
+        catch (AwsConfigurationException e)
+        {
+            return (null, e.Message);
         }
 
+        var onStepFunctions = settings.Launcher == "workflow" && aws.Workflow == WorkflowBackend.StepFunctions;
         WorkflowRuntime? runtime = null;
-        if (settings.Launcher == "workflow" || settings.Branch is not null)
+        if ((settings.Launcher == "workflow" && !onStepFunctions) || settings.Branch is not null)
         {
             runtime = WorkflowRuntime.Create(context.Home, context.DataRoot, github, await StartMcpAsync(context, ct), ownsInner: true);
         }
@@ -219,7 +227,17 @@ internal static class ServeRetraining
         try
         {
             var launchers = new Dictionary<string, IRetrainingLauncher>(StringComparer.Ordinal);
-            if (settings.Launcher == "workflow")
+            var http = new HttpClient();
+            if (onStepFunctions)
+            {
+                // MLOPS_WORKFLOW_BACKEND=stepfunctions: the deployed state machine runs the retraining instead.
+                var stepFunctions = new StepFunctionsClient(AwsBackends.CreateJsonClient(aws, http));
+                foreach (var (model, (request, text)) in requests)
+                {
+                    launchers[model] = new StepFunctionsRetrainingLauncher(stepFunctions, aws.StateMachineArn!, t => WorkflowRetrainingLauncher.BuildInput(request, text, t), TimeSpan.FromSeconds(30));
+                }
+            }
+            else if (settings.Launcher == "workflow")
             {
                 var definition = WorkflowRuntime.LoadDefinition();
                 foreach (var (model, (request, text)) in requests)
@@ -234,7 +252,6 @@ internal static class ServeRetraining
 
             // A promoted challenger is switched in blue/green on this server (warmed and health-checked first) when a
             // typical row is known to warm it with; otherwise the registry records it and the next serve loads it.
-            var http = new HttpClient();
             var warmups = baselines.ToDictionary(b => b.Key, b => ServingArtifacts.TypicalRowBody(b.Value), StringComparer.Ordinal);
             var deployment = new WarmedDeployment(server, new RolloutRunner(server, http), context, warmups);
             var policy = new RetrainingPolicy(settings.Launcher == "workflow" ? RetrainingMode.Launch : RetrainingMode.OpenIssue, settings.Criteria, RolloutStrategy.BlueGreen);

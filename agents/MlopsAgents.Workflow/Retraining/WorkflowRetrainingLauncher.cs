@@ -36,8 +36,15 @@ public sealed partial class WorkflowRetrainingLauncher(
     }
 
     /// <summary>The execution input: the request, its text and the trigger.</summary>
-    public JsonObject Input(RetrainingTrigger trigger)
+    public JsonObject Input(RetrainingTrigger trigger) => BuildInput(request, requestText, trigger);
+
+    /// <summary>
+    /// The training workflow's input for a retraining (the same on Step Functions): the request with its pinned
+    /// dataset_version lifted, its text, and the trigger under <c>retraining</c>.
+    /// </summary>
+    public static JsonObject BuildInput(TrainingRequest request, string requestText, RetrainingTrigger trigger)
     {
+        ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(trigger);
         return WorkflowInput.Build(request with { DatasetVersion = null }, requestText, new JsonObject
         {

@@ -121,6 +121,27 @@ public sealed class InfraPlanTests
         Assert.All(functions, f => Assert.StartsWith("arn:aws:lambda:eu-west-1:111122223333:function:mlops-", f, StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// The list above is written by hand; this one is read from the clients' source, so an operation added to a client
+    /// without its IAM action fails here. The state machine itself is created by the workflow stack, never at run time.
+    /// </summary>
+    [Theory]
+    [InlineData("SageMakerClient.cs", "sagemaker")]
+    [InlineData("StepFunctionsClient.cs", "states", "CreateStateMachine", "UpdateStateMachine")]
+    public void IamTemplate_McpTaskRole_GrantsEveryOperationInTheClientSource(string client, string prefix, params string[] deployTimeOnly)
+    {
+        var source = File.ReadAllText(Path.Combine(Root, "plugins", "MlopsAgents.Aws", "clients", client));
+        var operations = Regex.Matches(source, @"InvokeAsync\(\s*Service,\s*""([A-Za-z]+)""").Select(m => m.Groups[1].Value)
+            .Distinct(StringComparer.Ordinal).Except(deployTimeOnly, StringComparer.Ordinal).ToList();
+        var template = File.ReadAllText(Path.Combine(Root, "infra", "cloudformation", "iam.yaml"));
+        var start = template.IndexOf("\n  McpTaskRole:", StringComparison.Ordinal);
+        var next = Regex.Match(template[(start + 3)..], "\n  [A-Za-z]+:\n");
+        var section = next.Success ? template.Substring(start, next.Index + 3) : template[start..];
+
+        Assert.True(operations.Count >= 5, $"{client}: found only {operations.Count} operations; has the call shape changed?");
+        Assert.All(operations, op => Assert.Matches(Regex.Escape($"{prefix}:{op}") + "(?![A-Za-z])", section));
+    }
+
     /// <summary>Least privilege both ways: every operation the clients call is granted to the role that calls it.</summary>
     [Theory]
     [InlineData("McpTaskRole", "sagemaker:CreateTrainingJob", "sagemaker:DescribeTrainingJob", "sagemaker:CreateModelPackageGroup", "sagemaker:CreateModelPackage",

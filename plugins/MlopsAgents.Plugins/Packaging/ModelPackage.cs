@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -96,46 +97,60 @@ public sealed class ModelPackage
     {
         var errors = new List<RowError>();
         var features = new double[rows.Count][];
-        for (var i = 0; i < rows.Count; i++)
+
+        // One cell per input column, rented and reused row after row with one error list and one lookup, so that a
+        // request allocates them once rather than per row. An undefined cell is an absent column.
+        var cells = ArrayPool<JsonElement>.Shared.Rent(_inputs.Length);
+        var rowErrors = new List<string>();
+        (bool Present, string? Value) Lookup(string name) => Cell(cells[_inputIndex[name]], name, rowErrors);
+        try
         {
-            var row = rows[i];
-            if (row.ValueKind != JsonValueKind.Object)
+            for (var i = 0; i < rows.Count; i++)
             {
-                errors.Add(new RowError(i, $"row must be a JSON object of column → value, not {row.ValueKind.ToString().ToLowerInvariant()}"));
-                continue;
-            }
-
-            // One pass over the row's properties, each matched to its input column: first against the column that
-            // follows the last match (clients usually send the columns in the model's order, and this compares UTF-8
-            // bytes without making a string), then by name. A column given twice keeps its last value, as
-            // JsonElement.GetProperty does. An undefined cell is an absent column.
-            var cells = new JsonElement[_inputs.Length];
-            var rowErrors = new List<string>();
-            var next = 0;
-            foreach (var property in row.EnumerateObject())
-            {
-                var column = next < _inputsUtf8.Length && property.NameEquals(_inputsUtf8[next])
-                    ? next
-                    : _inputIndex.GetValueOrDefault(property.Name, -1);
-                if (column >= 0)
+                var row = rows[i];
+                if (row.ValueKind != JsonValueKind.Object)
                 {
-                    cells[column] = property.Value;
-                    next = column + 1;
+                    errors.Add(new RowError(i, $"row must be a JSON object of column → value, not {row.ValueKind.ToString().ToLowerInvariant()}"));
+                    continue;
                 }
-                else if (property.Name != Preprocessor.Target)
+
+                // One pass over the row's properties, each matched to its input column: first against the column that
+                // follows the last match (clients usually send the columns in the model's order, and this compares
+                // UTF-8 bytes without making a string), then by name. A column given twice keeps its last value, as
+                // JsonElement.GetProperty does.
+                Array.Clear(cells, 0, _inputs.Length);
+                rowErrors.Clear();
+                var next = 0;
+                foreach (var property in row.EnumerateObject())
                 {
-                    rowErrors.Add($"column '{property.Name}' is not an input of this model; inputs: {string.Join(", ", _inputs)}");
+                    var column = next < _inputsUtf8.Length && property.NameEquals(_inputsUtf8[next])
+                        ? next
+                        : _inputIndex.GetValueOrDefault(property.Name, -1);
+                    if (column >= 0)
+                    {
+                        cells[column] = property.Value;
+                        next = column + 1;
+                    }
+                    else if (property.Name != Preprocessor.Target)
+                    {
+                        rowErrors.Add($"column '{property.Name}' is not an input of this model; inputs: {string.Join(", ", _inputs)}");
+                    }
                 }
-            }
 
-            var x = Preprocessor.TryTransform(name => Cell(cells[_inputIndex[name]], name, rowErrors), rowErrors);
-            if (rowErrors.Count > 0 || x is null)
-            {
-                errors.AddRange(rowErrors.Distinct().Select(e => new RowError(i, e)));
-                continue;
-            }
+                var x = Preprocessor.TryTransform(Lookup, rowErrors);
+                if (rowErrors.Count > 0 || x is null)
+                {
+                    errors.AddRange(rowErrors.Distinct().Select(e => new RowError(i, e)));
+                    continue;
+                }
 
-            features[i] = x;
+                features[i] = x;
+            }
+        }
+        finally
+        {
+            // Cleared so that the pool holds no reference to the caller's JSON document.
+            ArrayPool<JsonElement>.Shared.Return(cells, clearArray: true);
         }
 
         if (errors.Count > 0)

@@ -99,6 +99,20 @@ public sealed class LiveMonitorTests
     }
 
     [Fact]
+    public void RecordPrediction_SameIdTwice_CountsOnceTowardsCapacity()
+    {
+        var monitor = new LiveMonitor(feedbackCapacity: 2, windowRows: 100, new Dictionary<string, DriftBaseline>());
+        Predict(monitor, "r1", "yes", 0.9);
+        Predict(monitor, "r1", "yes", 0.9);
+        Predict(monitor, "r2", "yes", 0.9);
+
+        var result = monitor.RecordFeedback([new FeedbackItem("r1", 0, "yes"), new FeedbackItem("r2", 0, "yes")], Now);
+
+        Assert.Equal(2, result.Joined.Count);
+        Assert.Empty(result.Rejected);
+    }
+
+    [Fact]
     public void Health_PredictionsAllOneClass_PredictionDriftAgainstBalancedBaseline()
     {
         var baseline = new DriftBaseline(100, [new FeatureBaseline("x", ColumnKind.Numeric, 100, 0, DriftBaseline.Summarize([1.0, 1.5, 2.0, 2.5, 3.0, 1.2, 1.7, 2.2, 2.7, 3.2]), null)],

@@ -286,7 +286,7 @@ internal static class ServeRetraining
 
     private static async Task<McpTaskInvoker> StartMcpAsync(MlopsContext context, CancellationToken ct)
     {
-        var (command, prefix) = McpCommand();
+        var (command, prefix) = WorkflowCommands.McpCommand();
         try
         {
             return await McpTaskInvoker.StartStdioAsync(
@@ -299,38 +299,6 @@ internal static class ServeRetraining
                 $"could not start the MCP server the retraining workflow calls ('{string.Join(' ', [command, .. prefix])}': {e.InnerException?.Message ?? e.Message}). " +
                 $"Build it (dotnet build MlopsAgents.sln) or set {WorkflowCommands.McpCommandVariable}.", e);
         }
-    }
-
-    /// <summary>
-    /// How to start mlops-mcp, found as <c>mlops workflow</c> finds it (MLOPS_MCP_COMMAND, the build next to this binary,
-    /// the source tree's build, mlops-mcp on PATH); that lookup is private to WorkflowCommands, so it is repeated here.
-    /// </summary>
-    private static (string Command, string[] Prefix) McpCommand()
-    {
-        if (Env(WorkflowCommands.McpCommandVariable) is { } configured)
-        {
-            var parts = configured.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            return (parts[0], parts[1..]);
-        }
-
-        var sibling = Path.Combine(AppContext.BaseDirectory, "mlops-mcp.dll");
-        if (File.Exists(sibling))
-        {
-            return ("dotnet", [sibling]);
-        }
-
-        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var project = output.Parent?.Parent?.Parent?.Parent;
-        if (output.Parent?.Parent is { } configuration && project?.Parent?.Parent is { } root)
-        {
-            var built = Path.Combine(root.FullName, "McpServer", "MlopsAgents.McpServer", "bin", configuration.Name, output.Parent.Name, output.Name, "mlops-mcp.dll");
-            if (File.Exists(built))
-            {
-                return ("dotnet", [built]);
-            }
-        }
-
-        return ("mlops-mcp", []);
     }
 
     private static bool TryCron(string cron, out string error)

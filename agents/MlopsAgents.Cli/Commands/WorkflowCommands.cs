@@ -426,9 +426,9 @@ internal static class WorkflowCommands
 
     /// <summary>
     /// How to start mlops-mcp: MLOPS_MCP_COMMAND, else the build next to this binary, else the source tree's build of the
-    /// same configuration (the CLI project builds it), else mlops-mcp on PATH.
+    /// same configuration (the CLI project builds it), else mlops-mcp on PATH. `mlops serve`'s retraining launcher uses it too.
     /// </summary>
-    private static (string Command, string[] Prefix) McpCommand()
+    internal static (string Command, string[] Prefix) McpCommand()
     {
         if (Environment.GetEnvironmentVariable(McpCommandVariable) is { Length: > 0 } configured)
         {

@@ -1,0 +1,317 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Amazon.S3.Model;
+using MlopsAgents.Aws.Tests.Support;
+using MlopsAgents.Tests.Support;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+
+namespace MlopsAgents.Aws.Tests.McpTools;
+
+/// <summary>
+/// The AWS tools through the real <c>mlops-mcp</c> over stdio: SageMaker and Step Functions calls go to the signed Kestrel
+/// stub (MLOPS_AWS_ENDPOINT), which records each operation's target and body; data goes to s3rver.
+/// </summary>
+public sealed class AwsWorkflowToolsTests(S3rverFixture s3rver) : IClassFixture<S3rverFixture>
+{
+    private const string Role = "arn:aws:iam::111122223333:role/mlops-dev-training";
+    private const string MachineArn = "arn:aws:states:us-east-1:111122223333:stateMachine:mlops-dev-training";
+    private const string ExecutionPrefix = "arn:aws:states:us-east-1:111122223333:execution:mlops-dev-training:";
+    private const string Token = "AQCEAAAAKgAAAA-token";
+    private readonly string Bucket = "mlops-tools-" + Guid.NewGuid().ToString("N")[..12];
+
+    [Fact]
+    public async Task StartTrainingJob_SageMakerBackend_CreatesTheXgboostJobAndReturnsWithoutWaiting()
+    {
+        using var dir = new TempDir();
+        await using var stub = await AwsStub.StartAsync();
+        var env = await SageMakerEnvironmentAsync(dir.Path, stub);
+        var (add, _, addErr) = MlopsCli.Run(env, TimeSpan.FromMinutes(3), "data", "add", Path.Combine(Examples, "breast_cancer.csv"), "--id", "dataset-bc-001", "--target", "diagnosis");
+        Assert.True(add == 0, addErr);
+        stub.Reply(StubResponse.Ok("""{"TrainingJobArn":"arn:aws:sagemaker:us-east-1:111122223333:training-job/j"}"""));
+        await using var client = await StartServerAsync(env, allowWrite: true);
+
+        var result = Ok(await client.CallToolAsync("start_training_job", Args(("request", await File.ReadAllTextAsync(Path.Combine(Examples, "breast-cancer.md"))))));
+
+        // One call: CreateTrainingJob, and no DescribeTrainingJob poll, so the tool did not wait for the job.
+        var create = Assert.Single(stub.Requests);
+        Assert.Equal("SageMaker.CreateTrainingJob", create.Header("x-amz-target"));
+        var body = JsonNode.Parse(create.Body)!;
+        var job = body["TrainingJobName"]!.GetValue<string>();
+        Assert.StartsWith("mlops-train-", job, StringComparison.Ordinal);
+        Assert.Equal(Role, body["RoleArn"]!.GetValue<string>());
+        Assert.Equal("ml.m5.xlarge", body["ResourceConfig"]!["InstanceType"]!.GetValue<string>());
+        Assert.True(body["EnableManagedSpotTraining"]!.GetValue<bool>());
+        Assert.Equal($"s3://{Bucket}/team/checkpoints/{job}/", body["CheckpointConfig"]!["S3Uri"]!.GetValue<string>());
+        Assert.Equal($"s3://{Bucket}/team/models/_sagemaker/", body["OutputDataConfig"]!["S3OutputPath"]!.GetValue<string>());
+        Assert.Contains("sagemaker-xgboost:1.7-1", body["AlgorithmSpecification"]!["TrainingImage"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("f1", body["HyperParameters"]!["eval_metric"]!.GetValue<string>());
+        var trainUri = $"s3://{Bucket}/team/datasets/dataset-bc-001/sagemaker/{job["mlops-".Length..]}/train/";
+        Assert.Equal(trainUri, body["InputDataConfig"]![0]!["DataSource"]!["S3DataSource"]!["S3Uri"]!.GetValue<string>());
+
+        Assert.Equal(job, result["job_name"]!.GetValue<string>());
+        Assert.Equal("arn:aws:sagemaker:us-east-1:111122223333:training-job/j", result["job_arn"]!.GetValue<string>());
+        Assert.Equal("InProgress", result["status"]!.GetValue<string>());
+        Assert.Equal("ml.m5.xlarge", result["resources"]!["training_instance_type"]!.GetValue<string>());
+        Assert.Equal(trainUri, result["train_channel"]!.GetValue<string>());
+        Assert.Equal($"s3://{Bucket}/team/checkpoints/{job}/", result["checkpoint_s3_uri"]!.GetValue<string>());
+        Assert.Equal("validation:f1", result["judged_metric"]!.GetValue<string>());
+
+        // The channel the job reads is on the store: the built-in's CSV, label first.
+        using var s3 = s3rver.CreateClient();
+        using var train = await s3.GetObjectAsync(Bucket, trainUri[$"s3://{Bucket}/".Length..] + "train.csv");
+        Assert.Matches("^[01],", new StreamReader(train.ResponseStream).ReadLine()!);
+    }
+
+    [Theory]
+    [InlineData("InProgress", "Training", false, false)]
+    [InlineData("Completed", "Completed", true, true)]
+    [InlineData("Failed", "Failed", true, false)]
+    public async Task DescribeTrainingJob_JobState_MapsStatusMetricsAndFailure(string status, string secondary, bool finished, bool succeeded)
+    {
+        using var dir = new TempDir();
+        await using var stub = await AwsStub.StartAsync();
+        var env = await SageMakerEnvironmentAsync(dir.Path, stub);
+        stub.Reply(StubResponse.Ok(new JsonObject
+        {
+            ["TrainingJobName"] = "mlops-train-1",
+            ["TrainingJobStatus"] = status,
+            ["SecondaryStatus"] = secondary,
+            ["FailureReason"] = status == "Failed" ? "ClientError: label outside [0, num_class)" : null,
+            ["ModelArtifacts"] = status == "Completed" ? new JsonObject { ["S3ModelArtifacts"] = $"s3://{Bucket}/team/models/_sagemaker/mlops-train-1/output/model.tar.gz" } : null,
+            ["BillableTimeInSeconds"] = status == "Completed" ? 95 : null,
+            ["FinalMetricDataList"] = status == "Completed" ? new JsonArray(new JsonObject { ["MetricName"] = "validation:f1", ["Value"] = 0.95, ["Timestamp"] = 1.7e9 }) : null,
+        }.ToJsonString()));
+        await using var client = await StartServerAsync(env, allowWrite: false);
+
+        var result = Ok(await client.CallToolAsync("describe_training_job", Args(("job_name", "mlops-train-1"))));
+
+        var call = Assert.Single(stub.Requests);
+        Assert.Equal("SageMaker.DescribeTrainingJob", call.Header("x-amz-target"));
+        Assert.Equal("mlops-train-1", JsonNode.Parse(call.Body)!["TrainingJobName"]!.GetValue<string>());
+        Assert.Equal(status, result["status"]!.GetValue<string>());
+        Assert.Equal(secondary, result["secondary_status"]!.GetValue<string>());
+        Assert.Equal(finished, result["finished"]!.GetValue<bool>());
+        Assert.Equal(succeeded, result["succeeded"]!.GetValue<bool>());
+        Assert.Equal(status == "Failed" ? "ClientError: label outside [0, num_class)" : null, result["failure_reason"]?.GetValue<string>());
+        Assert.Equal(succeeded ? $"s3://{Bucket}/team/models/_sagemaker/mlops-train-1/output/model.tar.gz" : null, result["model_artifact"]?.GetValue<string>());
+        Assert.Equal(succeeded ? 0.95 : null, result["final_metrics"]!["validation:f1"]?.GetValue<double>());
+    }
+
+    [Fact]
+    public async Task StartWorkflowExecution_StepFunctions_StartsNamedExecutionWithTheWorkflowInput()
+    {
+        using var dir = new TempDir();
+        await using var stub = await AwsStub.StartAsync();
+        stub.Reply(StubResponse.Ok($$"""{"executionArn":"{{ExecutionPrefix}}issue-x","startDate":1700000000}"""));
+        await using var client = await StartServerAsync(StepFunctionsEnvironment(dir.Path, stub), allowWrite: true);
+        var text = await File.ReadAllTextAsync(Path.Combine(Examples, "breast-cancer.md"));
+
+        var result = Ok(await client.CallToolAsync("start_workflow_execution", Args(("request", text), ("execution_name", "issue-42"))));
+
+        var call = Assert.Single(stub.Requests);
+        Assert.Equal("AWSStepFunctions.StartExecution", call.Header("x-amz-target"));
+        Assert.Null(call.SignatureProblem);
+        var body = JsonNode.Parse(call.Body)!;
+        Assert.Equal(MachineArn, body["stateMachineArn"]!.GetValue<string>());
+        Assert.Equal("issue-42", body["name"]!.GetValue<string>());
+        var input = JsonNode.Parse(body["input"]!.GetValue<string>())!;
+        Assert.Equal("dataset-bc-001", input["request"]!["dataset_id"]!.GetValue<string>());
+        Assert.Equal(text, input["request_text"]!.GetValue<string>());
+        Assert.Equal(0, input["retry"]!["count"]!.GetValue<int>());
+        Assert.Equal($"{ExecutionPrefix}issue-x", result["execution_arn"]!.GetValue<string>());
+        Assert.Equal("RUNNING", result["status"]!.GetValue<string>());
+        Assert.False(result["already_existed"]!.GetValue<bool>());
+    }
+
+    [Theory]
+    [InlineData("approve", "AWSStepFunctions.SendTaskSuccess")]
+    [InlineData("reject", "AWSStepFunctions.SendTaskFailure")]
+    public async Task AnswerWorkflowApproval_WaitingExecution_SendsTheTaskTokenAnswer(string decision, string operation)
+    {
+        using var dir = new TempDir();
+        await using var stub = await AwsStub.StartAsync();
+        stub.Reply(WaitingHistory(), StubResponse.Ok("{}"));
+        await using var client = await StartServerAsync(StepFunctionsEnvironment(dir.Path, stub), allowWrite: true);
+
+        var result = Ok(await client.CallToolAsync("answer_workflow_approval", Args(("execution", "issue-42"), ("decision", decision), ("reason", "looks right"), ("by", "alice"))));
+
+        Assert.Equal(["AWSStepFunctions.GetExecutionHistory", operation], stub.Requests.Select(r => r.Header("x-amz-target")));
+        Assert.Equal(ExecutionPrefix + "issue-42", JsonNode.Parse(stub.Requests[0].Body)!["executionArn"]!.GetValue<string>());
+        var answer = JsonNode.Parse(stub.Requests[1].Body)!;
+        Assert.Equal(Token, answer["taskToken"]!.GetValue<string>());
+        if (decision == "approve")
+        {
+            var output = JsonNode.Parse(answer["output"]!.GetValue<string>())!;
+            Assert.True(output["approved"]!.GetValue<bool>());
+            Assert.Equal("alice", output["by"]!.GetValue<string>());
+            Assert.Equal("looks right", output["comment"]!.GetValue<string>());
+        }
+        else
+        {
+            Assert.Equal("Mlops.ApprovalRejected", answer["error"]!.GetValue<string>());
+            Assert.Contains("looks right", answer["cause"]!.GetValue<string>(), StringComparison.Ordinal);
+        }
+
+        Assert.Equal("WaitForOptimizationApproval", result["state"]!.GetValue<string>());
+        Assert.True(result["sent"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public async Task DescribeWorkflowExecution_Waiting_ReportsTheStateWithoutTheToken()
+    {
+        using var dir = new TempDir();
+        await using var stub = await AwsStub.StartAsync();
+        stub.Reply(StubResponse.Ok($$"""{"executionArn":"{{ExecutionPrefix}}issue-42","name":"issue-42","status":"RUNNING","startDate":1700000000}"""), WaitingHistory());
+        await using var client = await StartServerAsync(StepFunctionsEnvironment(dir.Path, stub), allowWrite: false);
+
+        var call = await client.CallToolAsync("describe_workflow_execution", Args(("execution", "issue-42")));
+        var result = Ok(call);
+
+        Assert.Equal(["AWSStepFunctions.DescribeExecution", "AWSStepFunctions.GetExecutionHistory"], stub.Requests.Select(r => r.Header("x-amz-target")));
+        Assert.Equal("RUNNING", result["status"]!.GetValue<string>());
+        Assert.Equal("WaitForOptimizationApproval", result["waiting_for_approval"]!["state"]!.GetValue<string>());
+        Assert.DoesNotContain(Token, call.StructuredContent!.Value.GetRawText(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("start_training_job", "MLOPS_TRAINING_BACKEND: 'local' →", "train_supervised_classifier")]
+    [InlineData("start_workflow_execution", "MLOPS_WORKFLOW_BACKEND: 'local' →", "mlops workflow start")]
+    public async Task AwsTool_LocalBackend_ErrorNamesTheVariableAndTheLocalWay(string tool, string variable, string local)
+    {
+        using var dir = new TempDir();
+        await using var stub = await AwsStub.StartAsync();
+        var env = StepFunctionsEnvironment(dir.Path, stub);
+        env["MLOPS_WORKFLOW_BACKEND"] = "local";
+        env["MLOPS_STATE_MACHINE_ARN"] = "";
+        await using var client = await StartServerAsync(env, allowWrite: true);
+
+        var result = await client.CallToolAsync(tool, Args(("request", await File.ReadAllTextAsync(Path.Combine(Examples, "breast-cancer.md")))));
+
+        var text = Error(result);
+        Assert.Contains(variable, text, StringComparison.Ordinal);
+        Assert.Contains(local, text, StringComparison.Ordinal);
+        Assert.Empty(stub.Requests);
+    }
+
+    [Fact]
+    public async Task AnswerWorkflowApproval_UnknownDecision_ErrorNamesFieldValueAndAllowed()
+    {
+        using var dir = new TempDir();
+        await using var stub = await AwsStub.StartAsync();
+        await using var client = await StartServerAsync(StepFunctionsEnvironment(dir.Path, stub), allowWrite: true);
+
+        var result = await client.CallToolAsync("answer_workflow_approval", Args(("execution", "issue-42"), ("decision", "maybe")));
+
+        Assert.Contains("decision: 'maybe' → approve or reject", Error(result), StringComparison.Ordinal);
+        Assert.Empty(stub.Requests);
+    }
+
+    [Theory]
+    [InlineData("start_training_job")]
+    [InlineData("start_workflow_execution")]
+    public async Task WriteTool_ReadOnlyServer_IsRefusedBeforeAnyAwsCall(string tool)
+    {
+        using var dir = new TempDir();
+        await using var stub = await AwsStub.StartAsync();
+        var env = await SageMakerEnvironmentAsync(dir.Path, stub);
+        env["MLOPS_WORKFLOW_BACKEND"] = "stepfunctions";
+        env["MLOPS_STATE_MACHINE_ARN"] = MachineArn;
+        await using var client = await StartServerAsync(env, allowWrite: false);
+
+        var result = await client.CallToolAsync(tool, Args(("request", await File.ReadAllTextAsync(Path.Combine(Examples, "breast-cancer.md")))));
+
+        Assert.Contains("--allow-write", Error(result), StringComparison.Ordinal);
+        Assert.Empty(stub.Requests);
+    }
+
+    private static string Examples => Path.Combine(AppContext.BaseDirectory, "examples");
+
+    private static async Task<McpClient> StartServerAsync(Dictionary<string, string?> env, bool allowWrite)
+    {
+        var arguments = new List<string> { RepositoryFiles.McpServerDll(), "--transport", "stdio" };
+        if (allowWrite)
+        {
+            arguments.Add("--allow-write");
+        }
+
+        var transport = new StdioClientTransport(new StdioClientTransportOptions { Command = "dotnet", Arguments = arguments, EnvironmentVariables = env });
+        return await McpClient.CreateAsync(transport, new McpClientOptions { ProtocolVersion = Plugins.McpProtocol.Version });
+    }
+
+    private static Dictionary<string, object?> Args(params (string Name, object? Value)[] values) => values.ToDictionary(v => v.Name, v => v.Value);
+
+    private static JsonObject Ok(CallToolResult result)
+    {
+        Assert.True(result.IsError != true, string.Join(" ", result.Content.OfType<TextContentBlock>().Select(c => c.Text)));
+        return JsonNode.Parse(result.StructuredContent!.Value.GetRawText())!.AsObject();
+    }
+
+    private static string Error(CallToolResult result)
+    {
+        Assert.True(result.IsError, "expected a tool error");
+        return string.Join(" ", result.Content.OfType<TextContentBlock>().Select(c => c.Text));
+    }
+
+    private async Task<Dictionary<string, string?>> SageMakerEnvironmentAsync(string dir, AwsStub stub)
+    {
+        using var s3 = s3rver.CreateClient();
+        await s3.PutBucketAsync(new PutBucketRequest { BucketName = Bucket });
+        return new Dictionary<string, string?>
+        {
+            ["MLOPS_HOME"] = Path.Combine(dir, "home"),
+            ["MLOPS_DATA_ROOT"] = Examples,
+            ["MLOPS_ARTIFACT_STORE"] = $"s3://{Bucket}/team",
+            ["MLOPS_S3_ENDPOINT"] = s3rver.Endpoint.ToString(),
+            ["MLOPS_TRAINING_BACKEND"] = "sagemaker",
+            ["MLOPS_SAGEMAKER_ROLE_ARN"] = Role,
+            ["MLOPS_WORKFLOW_BACKEND"] = "",
+            ["MLOPS_MODEL_REGISTRY"] = "",
+            ["MLOPS_DEPLOY_BACKEND"] = "",
+            ["MLOPS_AWS_ENDPOINT"] = stub.Endpoint.ToString(),
+            ["AWS_REGION"] = "us-east-1",
+            ["AWS_ACCESS_KEY_ID"] = "S3RVER",
+            ["AWS_SECRET_ACCESS_KEY"] = "S3RVER",
+        };
+    }
+
+    private static Dictionary<string, string?> StepFunctionsEnvironment(string dir, AwsStub stub) => new()
+    {
+        ["MLOPS_HOME"] = Path.Combine(dir, "home"),
+        ["MLOPS_DATA_ROOT"] = Examples,
+        ["MLOPS_ARTIFACT_STORE"] = "",
+        ["MLOPS_TRAINING_BACKEND"] = "",
+        ["MLOPS_MODEL_REGISTRY"] = "",
+        ["MLOPS_DEPLOY_BACKEND"] = "",
+        ["MLOPS_WORKFLOW_BACKEND"] = "stepfunctions",
+        ["MLOPS_STATE_MACHINE_ARN"] = MachineArn,
+        ["MLOPS_AWS_ENDPOINT"] = stub.Endpoint.ToString(),
+        ["AWS_REGION"] = "us-east-1",
+        ["AWS_ACCESS_KEY_ID"] = AwsStub.AccessKey,
+        ["AWS_SECRET_ACCESS_KEY"] = AwsStub.SecretKey,
+    };
+
+    /// <summary>A history as Step Functions records a run that reached the optimization approval and now waits.</summary>
+    private static StubResponse WaitingHistory()
+    {
+        var parameters = new JsonObject
+        {
+            ["FunctionName"] = "arn:aws:lambda:us-east-1:111122223333:function:mlops-agent-request_approval",
+            ["Payload"] = new JsonObject { ["execution_id"] = ExecutionPrefix + "issue-42", ["state"] = "WaitForOptimizationApproval", ["task_token"] = Token, ["context"] = new JsonObject { ["question"] = "apply the proposal?" } },
+        };
+        var events = new JsonArray
+        {
+            new JsonObject { ["id"] = 1, ["type"] = "ExecutionStarted", ["timestamp"] = 1700000000.0, ["executionStartedEventDetails"] = new JsonObject { ["input"] = "{}" } },
+            new JsonObject { ["id"] = 2, ["type"] = "TaskStateEntered", ["timestamp"] = 1700000001.1, ["previousEventId"] = 1, ["stateEnteredEventDetails"] = new JsonObject { ["name"] = "WaitForOptimizationApproval" } },
+            new JsonObject { ["id"] = 3, ["type"] = "TaskScheduled", ["timestamp"] = 1700000001.2, ["previousEventId"] = 2, ["taskScheduledEventDetails"] = new JsonObject { ["resourceType"] = "lambda", ["resource"] = "invoke.waitForTaskToken", ["region"] = "us-east-1", ["parameters"] = parameters.ToJsonString() } },
+        };
+        return StubResponse.Ok(new JsonObject { ["events"] = events }.ToJsonString());
+    }
+
+    private sealed class TempDir : IDisposable
+    {
+        public string Path { get; } = Directory.CreateTempSubdirectory("mlops-aws-tools-").FullName;
+
+        public void Dispose() => Directory.Delete(Path, recursive: true);
+    }
+}

@@ -14,8 +14,8 @@ using ModelContextProtocol.Server;
 namespace MlopsAgents.McpServer.Tools;
 
 /// <summary>
-/// The AWS actions agents take through MCP: SageMaker training jobs and Step Functions executions, on the same library
-/// classes `mlops run` and `mlops workflow` use. Every call returns without waiting for the job or execution to finish
+/// The AWS actions agents take through MCP: SageMaker training jobs, Step Functions executions and SageMaker endpoints,
+/// on the same library classes `mlops run`, `mlops workflow` and `mlops deploy` use. Every call returns without waiting for the job or execution to finish
 /// (a job runs for hours; a Lambda or an agent must not block), and the describe tools follow them.
 /// The backend settings are read on each call, so an error names the variable to set.
 /// </summary>
@@ -209,6 +209,120 @@ public sealed class AwsWorkflowTools(MlopsContext mlops)
 
         result["sent"] = true;
         return result;
+    }));
+
+    [McpServerTool(Name = "deploy_to_endpoint", ReadOnly = false, Destructive = false, Idempotent = false, OpenWorld = true, UseStructuredContent = true)]
+    [Description("Deploys a registered SageMaker-trained model version (a SageMaker model package) to a SageMaker endpoint (MLOPS_DEPLOY_BACKEND=sagemaker) and returns at once: a new endpoint is created; an existing one is updated blue/green with canary, linear or all_at_once traffic shifting, rolled back by SageMaker when its 5xx or latency alarm fires. Follow it with describe_endpoint. Locally trained models are deployed with deploy_model instead.")]
+    public Task<JsonObject> DeployToEndpoint(
+        [Description("Registered model name (trained with MLOPS_TRAINING_BACKEND=sagemaker and MLOPS_MODEL_REGISTRY=sagemaker).")] string model_name,
+        [Description("Registered version such as 1.0.0; default the newest.")] string? version = null,
+        [Description("Endpoint name: 1-63 letters, digits and single hyphens; default the model name with underscores as hyphens.")] string? endpoint_name = null,
+        [Description("Traffic shifting on an existing endpoint: canary, linear or all_at_once (default canary).")] string strategy = "canary",
+        [Description("Percent of capacity per canary or linear step, 1 to 99 (default 10).")] int step_percent = 10,
+        [Description("Seconds each step bakes before the next, 0 to 3600 (default 600).")] int wait_interval_seconds = 600,
+        [Description("When true, validate the arguments and backend settings and report what would be deployed, without calling AWS.")] bool dry_run = false,
+        CancellationToken cancellationToken = default) => ToolErrors.Run(() => AwsCall(async () =>
+    {
+        var shift = SageMakerModelDeployer.ParseShift(strategy) ?? throw ToolErrors.Invalid("strategy", strategy, "canary, linear or all_at_once");
+        if (step_percent is < 1 or > 99)
+        {
+            throw ToolErrors.Invalid("step_percent", step_percent.ToString(CultureInfo.InvariantCulture), "1 to 99");
+        }
+
+        if (wait_interval_seconds is < 0 or > 3600)
+        {
+            throw ToolErrors.Invalid("wait_interval_seconds", wait_interval_seconds.ToString(CultureInfo.InvariantCulture), "0 to 3600 seconds");
+        }
+
+        var options = Options();
+        if (options.Deploy != DeployBackend.SageMaker)
+        {
+            throw new McpException("MLOPS_DEPLOY_BACKEND: 'local' → deploy_to_endpoint deploys to SageMaker endpoints; set MLOPS_DEPLOY_BACKEND=sagemaker (with MLOPS_MODEL_REGISTRY=sagemaker and MLOPS_TRAINING_BACKEND=sagemaker). Locally trained models are deployed with deploy_model.");
+        }
+
+        var deployOptions = new SageMakerDeployOptions
+        {
+            ModelName = model_name,
+            Version = version,
+            EndpointName = endpoint_name,
+            Shift = shift,
+            StepPercent = step_percent,
+            WaitIntervalInSeconds = wait_interval_seconds,
+        };
+        if (dry_run)
+        {
+            return new JsonObject
+            {
+                ["dry_run"] = true,
+                ["model_name"] = model_name,
+                ["version"] = version,
+                ["endpoint_name"] = endpoint_name ?? model_name.Replace('_', '-'),
+                ["strategy"] = shift.ToString(),
+                ["step_percent"] = step_percent,
+                ["wait_interval_seconds"] = wait_interval_seconds,
+            };
+        }
+
+        SageMakerDeployStart started;
+        try
+        {
+            started = await AwsBackends.CreateSageMakerDeployer(options, mlops, Http).StartAsync(deployOptions, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ArgumentException)
+        {
+            throw ToolErrors.Invalid("endpoint_name", endpoint_name ?? model_name, "1-63 letters, digits and single hyphens, starting and ending with a letter or digit");
+        }
+
+        return new JsonObject
+        {
+            ["model_name"] = started.ModelName,
+            ["version"] = started.Version,
+            ["endpoint_name"] = started.EndpointName,
+            ["endpoint_config"] = started.Deployment.EndpointConfigName,
+            ["model_package_arn"] = started.ModelPackageArn,
+            ["instance_type"] = started.InstanceType,
+            ["created"] = started.Deployment.Created,
+            ["strategy"] = started.Shift.ToString(),
+            ["step_percent"] = started.StepPercent,
+            ["wait_interval_seconds"] = started.WaitIntervalInSeconds,
+            ["rollback_alarms"] = new JsonArray([.. started.Deployment.RollbackAlarms.Select(a => (JsonNode?)a)]),
+            ["status"] = started.Deployment.Created ? "Creating" : "Updating",
+            ["next"] = $"describe_endpoint with endpoint_name {started.EndpointName}",
+        };
+    }));
+
+    [McpServerTool(Name = "describe_endpoint", ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = true, UseStructuredContent = true)]
+    [Description("Describes a SageMaker endpoint (MLOPS_DEPLOY_BACKEND=sagemaker): status (Creating, Updating, InService, RollingBack, Failed, …), the endpoint config it serves, the failure reason, and whether it exists and has settled.")]
+    public Task<JsonObject> DescribeEndpoint(
+        [Description("Endpoint name, as deploy_to_endpoint returned it.")] string endpoint_name,
+        CancellationToken cancellationToken = default) => ToolErrors.Run(() => AwsCall(async () =>
+    {
+        var options = Options();
+        if (options.Deploy != DeployBackend.SageMaker)
+        {
+            throw new McpException("MLOPS_DEPLOY_BACKEND: 'local' → describe_endpoint reads SageMaker endpoints; set MLOPS_DEPLOY_BACKEND=sagemaker. Local deployments are listed with list_deployments.");
+        }
+
+        var client = new SageMakerClient(AwsBackends.CreateJsonClient(options, Http));
+        EndpointDescription? endpoint;
+        try
+        {
+            endpoint = await client.DescribeEndpointAsync(endpoint_name, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ArgumentException)
+        {
+            throw ToolErrors.Invalid("endpoint_name", endpoint_name, "1-63 letters, digits and single hyphens, starting and ending with a letter or digit");
+        }
+
+        return new JsonObject
+        {
+            ["endpoint_name"] = endpoint_name,
+            ["exists"] = endpoint is not null,
+            ["status"] = endpoint?.Status,
+            ["settled"] = endpoint?.Status is "InService" or "Failed" or "OutOfService",
+            ["endpoint_config"] = endpoint?.EndpointConfigName,
+            ["failure_reason"] = endpoint?.FailureReason,
+        };
     }));
 
     /// <summary>The backend settings, read now; a bad setting becomes a tool error that names the variable.</summary>

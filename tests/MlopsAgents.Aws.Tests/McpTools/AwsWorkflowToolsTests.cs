@@ -18,6 +18,8 @@ public sealed class AwsWorkflowToolsTests(S3rverFixture s3rver) : IClassFixture<
     private const string MachineArn = "arn:aws:states:us-east-1:111122223333:stateMachine:mlops-dev-training";
     private const string ExecutionPrefix = "arn:aws:states:us-east-1:111122223333:execution:mlops-dev-training:";
     private const string Token = "AQCEAAAAKgAAAA-token";
+    private const string ModelKey = "team/fixtures/model.tar.gz";
+    private const string PackageArn = "arn:aws:sagemaker:us-east-1:111122223333:model-package/breast-cancer-classifier/1";
     private readonly string Bucket = "mlops-tools-" + Guid.NewGuid().ToString("N")[..12];
 
     [Fact]
@@ -174,6 +176,77 @@ public sealed class AwsWorkflowToolsTests(S3rverFixture s3rver) : IClassFixture<
         Assert.DoesNotContain(Token, call.StructuredContent!.Value.GetRawText(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task DeployToEndpoint_NewEndpoint_StartsCreateEndpointAndReturnsWithoutWaiting()
+    {
+        using var dir = new TempDir();
+        await using var stub = await AwsStub.StartAsync();
+        var env = await TrainAndRegisterAsync(dir.Path, stub);
+        var before = stub.Requests.Count;
+        stub.Reply(
+            StubResponse.Ok("""{"ModelArn":"arn:aws:sagemaker:us-east-1:111122223333:model/breast-cancer-classifier-1-0-0"}"""),
+            StubResponse.Ok("""{"EndpointConfigArn":"arn:aws:sagemaker:us-east-1:111122223333:endpoint-config/breast-cancer-classifier-1-0-0"}"""),
+            StubResponse.Ok("{}"),
+            StubResponse.Ok("{}"),
+            StubResponse.Error(400, "ValidationException", "Could not find endpoint \\\"breast-cancer-classifier\\\"."),
+            StubResponse.Ok("""{"EndpointArn":"arn:aws:sagemaker:us-east-1:111122223333:endpoint/breast-cancer-classifier"}"""));
+        await using var client = await StartServerAsync(env, allowWrite: true);
+
+        var result = Ok(await client.CallToolAsync("deploy_to_endpoint", Args(("model_name", "breast-cancer-classifier"))));
+
+        // CreateEndpoint is the last call: no DescribeEndpoint poll after it, so the tool did not wait for InService.
+        var calls = stub.Requests.Skip(before).ToList();
+        Assert.Equal(
+            ["SageMaker.CreateModel", "SageMaker.CreateEndpointConfig", "GraniteServiceVersion20100801.PutMetricAlarm", "GraniteServiceVersion20100801.PutMetricAlarm",
+             "SageMaker.DescribeEndpoint", "SageMaker.CreateEndpoint"],
+            calls.Select(r => r.Header("x-amz-target")));
+        Assert.Equal(PackageArn, JsonNode.Parse(calls[0].Body)!["PrimaryContainer"]!["ModelPackageName"]!.GetValue<string>());
+        Assert.Equal("breast-cancer-classifier-1-0-0", JsonNode.Parse(calls[5].Body)!["EndpointConfigName"]!.GetValue<string>());
+        Assert.Equal("breast-cancer-classifier", result["endpoint_name"]!.GetValue<string>());
+        Assert.Equal("1.0.0", result["version"]!.GetValue<string>());
+        Assert.True(result["created"]!.GetValue<bool>());
+        Assert.Equal("Creating", result["status"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task DescribeEndpoint_ExistingOrMissing_ReportsStatusOrAbsence(bool exists)
+    {
+        using var dir = new TempDir();
+        await using var stub = await AwsStub.StartAsync();
+        var env = await SageMakerEnvironmentAsync(dir.Path, stub);
+        env["MLOPS_MODEL_REGISTRY"] = "sagemaker";
+        env["MLOPS_DEPLOY_BACKEND"] = "sagemaker";
+        stub.Reply(exists
+            ? StubResponse.Ok("""{"EndpointName":"bc","EndpointStatus":"InService","EndpointConfigName":"bc-1-0-0"}""")
+            : StubResponse.Error(400, "ValidationException", "Could not find endpoint bc."));
+        await using var client = await StartServerAsync(env, allowWrite: false);
+
+        var result = Ok(await client.CallToolAsync("describe_endpoint", Args(("endpoint_name", "bc"))));
+
+        Assert.Equal("SageMaker.DescribeEndpoint", Assert.Single(stub.Requests).Header("x-amz-target"));
+        Assert.Equal(exists, result["exists"]!.GetValue<bool>());
+        Assert.Equal(exists ? "InService" : null, result["status"]?.GetValue<string>());
+        Assert.Equal(exists ? "bc-1-0-0" : null, result["endpoint_config"]?.GetValue<string>());
+        Assert.Equal(exists, result["settled"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public async Task DeployToEndpoint_LocalDeployBackend_ErrorNamesTheVariable()
+    {
+        using var dir = new TempDir();
+        await using var stub = await AwsStub.StartAsync();
+        await using var client = await StartServerAsync(StepFunctionsEnvironment(dir.Path, stub), allowWrite: true);
+
+        var result = await client.CallToolAsync("deploy_to_endpoint", Args(("model_name", "breast-cancer-classifier")));
+
+        var text = Error(result);
+        Assert.Contains("MLOPS_DEPLOY_BACKEND: 'local' →", text, StringComparison.Ordinal);
+        Assert.Contains("deploy_model", text, StringComparison.Ordinal);
+        Assert.Empty(stub.Requests);
+    }
+
     [Theory]
     [InlineData("start_training_job", "MLOPS_TRAINING_BACKEND: 'local' →", "train_supervised_classifier")]
     [InlineData("start_workflow_execution", "MLOPS_WORKFLOW_BACKEND: 'local' →", "mlops workflow start")]
@@ -273,6 +346,38 @@ public sealed class AwsWorkflowToolsTests(S3rverFixture s3rver) : IClassFixture<
             ["AWS_ACCESS_KEY_ID"] = "S3RVER",
             ["AWS_SECRET_ACCESS_KEY"] = "S3RVER",
         };
+    }
+
+    /// <summary>`mlops run` on SageMaker against the stub, so breast-cancer-classifier 1.0.0 is registered as a model package.</summary>
+    private async Task<Dictionary<string, string?>> TrainAndRegisterAsync(string dir, AwsStub stub)
+    {
+        var env = await SageMakerEnvironmentAsync(dir, stub);
+        env["MLOPS_MODEL_REGISTRY"] = "sagemaker";
+        env["MLOPS_SAGEMAKER_POLL_SECONDS"] = "0";
+        using (var s3 = s3rver.CreateClient())
+        {
+            await s3.PutObjectAsync(new PutObjectRequest { BucketName = Bucket, Key = ModelKey, InputStream = new MemoryStream("xgboost model bytes"u8.ToArray()), UseChunkEncoding = false });
+        }
+
+        var (add, _, addErr) = MlopsCli.Run(env, TimeSpan.FromMinutes(3), "data", "add", Path.Combine(Examples, "breast_cancer.csv"), "--id", "dataset-bc-001", "--target", "diagnosis");
+        Assert.True(add == 0, addErr);
+        stub.Reply(
+            StubResponse.Ok("""{"TrainingJobArn":"arn:job"}"""),
+            StubResponse.Ok(new JsonObject
+            {
+                ["TrainingJobName"] = "replayed",
+                ["TrainingJobStatus"] = "Completed",
+                ["SecondaryStatus"] = "Completed",
+                ["ModelArtifacts"] = new JsonObject { ["S3ModelArtifacts"] = $"s3://{Bucket}/{ModelKey}" },
+                ["FinalMetricDataList"] = new JsonArray(new JsonObject { ["MetricName"] = "validation:f1", ["Value"] = 0.95, ["Timestamp"] = 1.7e9 }),
+            }.ToJsonString()),
+            StubResponse.Ok("""{"ModelPackageGroupArn":"arn:group"}"""),
+            StubResponse.Ok($$"""{"ModelPackageArn":"{{PackageArn}}"}"""),
+            StubResponse.Ok($$"""{"ModelPackageArn":"{{PackageArn}}"}"""));
+        var (code, stdout, stderr) = MlopsCli.Run(env, TimeSpan.FromMinutes(3), "run", Path.Combine(Examples, "breast-cancer.md"));
+        Assert.True(code == 0, stderr + stdout);
+        env["MLOPS_DEPLOY_BACKEND"] = "sagemaker";
+        return env;
     }
 
     private static Dictionary<string, string?> StepFunctionsEnvironment(string dir, AwsStub stub) => new()

@@ -7,7 +7,6 @@ using MlopsAgents.Aws.SageMaker;
 using MlopsAgents.Aws.StepFunctions;
 using MlopsAgents.Plugins;
 using MlopsAgents.Plugins.Requests;
-using MlopsAgents.Workflow.StateMachine;
 using ModelContextProtocol;
 using ModelContextProtocol.Server;
 
@@ -126,7 +125,7 @@ public sealed class AwsWorkflowTools(MlopsContext mlops)
             throw ToolErrors.Invalid("execution_name", name, "1-80 letters, digits, hyphens and underscores");
         }
 
-        var input = WorkflowInput.Build(parsed, request, new JsonObject { ["source"] = new JsonObject { ["tool"] = "start_workflow_execution" } });
+        var input = WorkflowExecutionInput.Build(parsed, request, new JsonObject { ["source"] = new JsonObject { ["tool"] = "start_workflow_execution" } });
         if (dry_run)
         {
             return new JsonObject { ["dry_run"] = true, ["state_machine_arn"] = workflow.StateMachineArn, ["execution_name"] = name, ["input"] = input };

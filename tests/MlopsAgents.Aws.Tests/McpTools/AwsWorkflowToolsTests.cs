@@ -4,6 +4,7 @@ using Amazon.S3.Model;
 using MlopsAgents.Aws.Tests.Support;
 using MlopsAgents.Tests.Support;
 using ModelContextProtocol.Client;
+using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 
 namespace MlopsAgents.Aws.Tests.McpTools;
@@ -206,6 +207,38 @@ public sealed class AwsWorkflowToolsTests(S3rverFixture s3rver) : IClassFixture<
         Assert.Equal("1.0.0", result["version"]!.GetValue<string>());
         Assert.True(result["created"]!.GetValue<bool>());
         Assert.Equal("Creating", result["status"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task StartWorkflowExecution_SameIdempotencyKeyTwice_StartsOnce()
+    {
+        using var dir = new TempDir();
+        await using var stub = await AwsStub.StartAsync();
+        stub.Reply(StubResponse.Ok($$"""{"executionArn":"{{ExecutionPrefix}}issue-42","startDate":1700000000}"""));
+        await using var client = await StartServerAsync(StepFunctionsEnvironment(dir.Path, stub), allowWrite: true);
+        var arguments = Args(("request", await File.ReadAllTextAsync(Path.Combine(Examples, "breast-cancer.md"))), ("execution_name", "issue-42"));
+        var meta = new RequestOptions { Meta = new JsonObject { ["idempotency_key"] = "execution-1/StartTraining/1/1" } };
+
+        var first = Ok(await client.CallToolAsync("start_workflow_execution", arguments, options: meta));
+        var second = Ok(await client.CallToolAsync("start_workflow_execution", arguments, options: meta));
+
+        Assert.Equal("AWSStepFunctions.StartExecution", Assert.Single(stub.Requests).Header("x-amz-target"));
+        Assert.True(JsonNode.DeepEquals(first, second), $"{first} vs {second}");
+    }
+
+    [Fact]
+    public async Task StartTrainingJob_DryRunOnReadOnlyServer_ReportsWithoutCallingAws()
+    {
+        using var dir = new TempDir();
+        await using var stub = await AwsStub.StartAsync();
+        await using var client = await StartServerAsync(await SageMakerEnvironmentAsync(dir.Path, stub), allowWrite: false);
+
+        var result = Ok(await client.CallToolAsync("start_training_job", Args(("request", await File.ReadAllTextAsync(Path.Combine(Examples, "breast-cancer.md"))), ("dry_run", true))));
+
+        Assert.True(result["dry_run"]!.GetValue<bool>());
+        Assert.Equal(Role, result["role_arn"]!.GetValue<string>());
+        Assert.Contains("sagemaker-xgboost:1.7-1", result["training_image"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Empty(stub.Requests);
     }
 
     [Theory]

@@ -29,7 +29,7 @@ public sealed class AwsWorkflowTools(MlopsContext mlops)
     public Task<JsonObject> StartTrainingJob(
         [Description("The training request as written in an issue (Markdown with a YAML block, or YAML); SageMaker trains supervised xgboost requests with primary_metric accuracy, f1_score, auc_roc, rmse or mae.")] string request,
         [Description("When true, validate the request and the backend settings and report what would start, without writing or calling AWS.")] bool dry_run = false,
-        CancellationToken cancellationToken = default) => ToolErrors.Run(() => AwsCall(async () =>
+        CancellationToken cancellationToken = default) => AwsCall(async () =>
     {
         var options = Options();
         if (options.Training != TrainingBackend.SageMaker)
@@ -59,13 +59,13 @@ public sealed class AwsWorkflowTools(MlopsContext mlops)
         result["status"] = "InProgress";
         result["next"] = $"describe_training_job with job_name {started.JobName}";
         return result;
-    }));
+    });
 
     [McpServerTool(Name = "describe_training_job", ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = true, UseStructuredContent = true)]
     [Description("Describes a SageMaker training job (MLOPS_TRAINING_BACKEND=sagemaker): status (InProgress, Completed, Failed, Stopping, Stopped), secondary status, final metrics such as validation:f1, failure reason, model artifact S3 URI, training and billable seconds, and whether it has finished.")]
     public Task<JsonObject> DescribeTrainingJob(
         [Description("The job name start_training_job returned (job_name), e.g. mlops-train-20260101-120000-abc123.")] string job_name,
-        CancellationToken cancellationToken = default) => ToolErrors.Run(() => AwsCall(async () =>
+        CancellationToken cancellationToken = default) => AwsCall(async () =>
     {
         var options = Options();
         if (options.Training != TrainingBackend.SageMaker)
@@ -103,7 +103,7 @@ public sealed class AwsWorkflowTools(MlopsContext mlops)
             ["billable_seconds"] = job.BillableTimeInSeconds,
             ["final_metrics"] = metrics,
         };
-    }));
+    });
 
     [McpServerTool(Name = "start_workflow_execution", ReadOnly = false, Destructive = false, Idempotent = true, OpenWorld = true, UseStructuredContent = true)]
     [Description("Starts the training workflow for a request on Step Functions (MLOPS_WORKFLOW_BACKEND=stepfunctions, MLOPS_STATE_MACHINE_ARN) and returns at once. The execution is named after the request text (or execution_name), so starting the same request again returns the existing execution instead of a second one. With MLOPS_WORKFLOW_BACKEND=local it is an error: the local executor runs with `mlops workflow start ISSUE.md`.")]
@@ -111,7 +111,7 @@ public sealed class AwsWorkflowTools(MlopsContext mlops)
         [Description("The training request as written in an issue (Markdown with a YAML block, or YAML).")] string request,
         [Description("Execution name: 1-80 letters, digits, hyphens and underscores. Default issue-request-<hash of the request text>.")] string? execution_name = null,
         [Description("When true, validate and report the execution name and input, without starting it.")] bool dry_run = false,
-        CancellationToken cancellationToken = default) => ToolErrors.Run(() => AwsCall(async () =>
+        CancellationToken cancellationToken = default) => AwsCall(async () =>
     {
         var workflow = Workflow("start_workflow_execution", out _);
         var parsed = Parse(request);
@@ -140,13 +140,13 @@ public sealed class AwsWorkflowTools(MlopsContext mlops)
             ["already_existed"] = started.AlreadyExisted,
             ["next"] = $"describe_workflow_execution with execution {name}",
         };
-    }));
+    });
 
     [McpServerTool(Name = "describe_workflow_execution", ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = true, UseStructuredContent = true)]
     [Description("Describes a Step Functions execution of the workflow (MLOPS_WORKFLOW_BACKEND=stepfunctions): status (RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED), error and cause, output, start and stop times, and the state waiting for an approval (with what it asks) when one is; answer it with answer_workflow_approval.")]
     public Task<JsonObject> DescribeWorkflowExecution(
         [Description("The execution's ARN or its name (as start_workflow_execution returned).")] string execution,
-        CancellationToken cancellationToken = default) => ToolErrors.Run(() => AwsCall(async () =>
+        CancellationToken cancellationToken = default) => AwsCall(async () =>
     {
         var workflow = Workflow("describe_workflow_execution", out var client);
         var arn = ExecutionArn(workflow, execution);
@@ -165,7 +165,7 @@ public sealed class AwsWorkflowTools(MlopsContext mlops)
             // The task token stays on the server: answer_workflow_approval finds it again, so a caller cannot answer a stale wait.
             ["waiting_for_approval"] = pending is null ? null : new JsonObject { ["state"] = pending.StateName, ["context"] = pending.Context?.DeepClone() },
         };
-    }));
+    });
 
     [McpServerTool(Name = "answer_workflow_approval", ReadOnly = false, Destructive = false, Idempotent = false, OpenWorld = true, UseStructuredContent = true)]
     [Description("Answers the state of a Step Functions execution that waits for a person (MLOPS_WORKFLOW_BACKEND=stepfunctions): approve sends SendTaskSuccess {approved: true, by, comment}; reject sends SendTaskFailure with Mlops.ApprovalRejected, which ends that path of the workflow.")]
@@ -175,7 +175,7 @@ public sealed class AwsWorkflowTools(MlopsContext mlops)
         [Description("Why: the comment on an approval, the reason for a rejection.")] string? reason = null,
         [Description("Who answers, recorded with the answer (default mcp).")] string by = "mcp",
         [Description("When true, report the waiting state and the answer, without sending it.")] bool dry_run = false,
-        CancellationToken cancellationToken = default) => ToolErrors.Run(() => AwsCall(async () =>
+        CancellationToken cancellationToken = default) => AwsCall(async () =>
     {
         var approve = decision.Trim().ToLowerInvariant() switch
         {
@@ -208,7 +208,7 @@ public sealed class AwsWorkflowTools(MlopsContext mlops)
 
         result["sent"] = true;
         return result;
-    }));
+    });
 
     [McpServerTool(Name = "deploy_to_endpoint", ReadOnly = false, Destructive = false, Idempotent = false, OpenWorld = true, UseStructuredContent = true)]
     [Description("Deploys a registered SageMaker-trained model version (a SageMaker model package) to a SageMaker endpoint (MLOPS_DEPLOY_BACKEND=sagemaker) and returns at once: a new endpoint is created; an existing one is updated blue/green with canary, linear or all_at_once traffic shifting, rolled back by SageMaker when its 5xx or latency alarm fires. Follow it with describe_endpoint. Locally trained models are deployed with deploy_model instead.")]
@@ -220,7 +220,7 @@ public sealed class AwsWorkflowTools(MlopsContext mlops)
         [Description("Percent of capacity per canary or linear step, 1 to 99 (default 10).")] int step_percent = 10,
         [Description("Seconds each step bakes before the next, 0 to 3600 (default 600).")] int wait_interval_seconds = 600,
         [Description("When true, validate the arguments and backend settings and report what would be deployed, without calling AWS.")] bool dry_run = false,
-        CancellationToken cancellationToken = default) => ToolErrors.Run(() => AwsCall(async () =>
+        CancellationToken cancellationToken = default) => AwsCall(async () =>
     {
         var shift = SageMakerModelDeployer.ParseShift(strategy) ?? throw ToolErrors.Invalid("strategy", strategy, "canary, linear or all_at_once");
         if (step_percent is < 1 or > 99)
@@ -288,13 +288,13 @@ public sealed class AwsWorkflowTools(MlopsContext mlops)
             ["status"] = started.Deployment.Created ? "Creating" : "Updating",
             ["next"] = $"describe_endpoint with endpoint_name {started.EndpointName}",
         };
-    }));
+    });
 
     [McpServerTool(Name = "describe_endpoint", ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = true, UseStructuredContent = true)]
     [Description("Describes a SageMaker endpoint (MLOPS_DEPLOY_BACKEND=sagemaker): status (Creating, Updating, InService, RollingBack, Failed, …), the endpoint config it serves, the failure reason, and whether it exists and has settled.")]
     public Task<JsonObject> DescribeEndpoint(
         [Description("Endpoint name, as deploy_to_endpoint returned it.")] string endpoint_name,
-        CancellationToken cancellationToken = default) => ToolErrors.Run(() => AwsCall(async () =>
+        CancellationToken cancellationToken = default) => AwsCall(async () =>
     {
         var options = Options();
         if (options.Deploy != DeployBackend.SageMaker)
@@ -322,7 +322,7 @@ public sealed class AwsWorkflowTools(MlopsContext mlops)
             ["endpoint_config"] = endpoint?.EndpointConfigName,
             ["failure_reason"] = endpoint?.FailureReason,
         };
-    }));
+    });
 
     /// <summary>The backend settings, read now; a bad setting becomes a tool error that names the variable.</summary>
     private static AwsBackendOptions Options()
@@ -372,12 +372,16 @@ public sealed class AwsWorkflowTools(MlopsContext mlops)
         return parsed.IsValid ? parsed.Request! : throw new RequestValidationException(parsed.Errors);
     }
 
-    /// <summary>AWS's answers (throttling after the retries, access denied, validation) and network failures as tool errors with AWS's own message.</summary>
+    /// <summary>
+    /// Request and data problems as the other tools report them (<see cref="ToolErrors"/>), and AWS's answers (throttling
+    /// after the retries, access denied, validation) and network failures as tool errors with AWS's own message.
+    /// </summary>
     private static async Task<JsonObject> AwsCall(Func<Task<JsonObject>> action)
     {
         try
         {
-            return await action().ConfigureAwait(false);
+            // The explicit type argument picks the awaiting overload, so a RequestValidationException is caught, not carried in a task.
+            return await ToolErrors.Run<JsonObject>(action).ConfigureAwait(false);
         }
         catch (AwsServiceException e)
         {

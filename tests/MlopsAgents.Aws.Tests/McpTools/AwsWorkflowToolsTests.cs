@@ -227,6 +227,24 @@ public sealed class AwsWorkflowToolsTests(S3rverFixture s3rver) : IClassFixture<
     }
 
     [Fact]
+    public async Task StartTrainingJob_AlgorithmSageMakerCannotTrain_ErrorNamesFieldBeforeAnyAwsCall()
+    {
+        using var dir = new TempDir();
+        await using var stub = await AwsStub.StartAsync();
+        await using var client = await StartServerAsync(await SageMakerEnvironmentAsync(dir.Path, stub), allowWrite: true);
+        var example = await File.ReadAllTextAsync(Path.Combine(Examples, "breast-cancer.md"));
+        Assert.Contains("algorithm: xgboost\nhyperparameters:\n  num_round: 100\n  max_depth: 5", example, StringComparison.Ordinal);
+        var request = example.Replace("algorithm: xgboost\nhyperparameters:\n  num_round: 100\n  max_depth: 5", "algorithm: random_forest", StringComparison.Ordinal);
+
+        var result = await client.CallToolAsync("start_training_job", Args(("request", request)));
+
+        var text = Error(result);
+        Assert.Contains("algorithm: random_forest →", text, StringComparison.Ordinal);
+        Assert.Contains("MLOPS_TRAINING_BACKEND=sagemaker trains supervised xgboost requests", text, StringComparison.Ordinal);
+        Assert.Empty(stub.Requests);
+    }
+
+    [Fact]
     public async Task StartTrainingJob_DryRunOnReadOnlyServer_ReportsWithoutCallingAws()
     {
         using var dir = new TempDir();

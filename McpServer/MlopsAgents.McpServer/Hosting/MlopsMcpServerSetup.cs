@@ -43,6 +43,7 @@ public static class MlopsMcpServerSetup
             .WithTools<HyperparameterTools>()
             .WithTools<ExplainabilityTools>()
             .WithTools<AwsTools>()
+            .WithTools<AwsWorkflowTools>()
             .WithTools<WorkflowTools>()
             .WithResources<MlopsResources>()
             .WithListPromptsHandler(prompts.ListAsync)

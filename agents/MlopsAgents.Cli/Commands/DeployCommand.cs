@@ -24,13 +24,7 @@ internal static class DeployCommand
         };
         command.SetAction(async (parse, ct) =>
         {
-            var shift = parse.GetValue(strategy)!.ToLowerInvariant() switch
-            {
-                "canary" => TrafficShift.Canary,
-                "linear" => TrafficShift.Linear,
-                "all_at_once" or "all-at-once" => (TrafficShift?)TrafficShift.AllAtOnce,
-                _ => null,
-            };
+            var shift = SageMakerModelDeployer.ParseShift(parse.GetValue(strategy));
             if (shift is null)
             {
                 return CliEnvironment.Fail(CliEnvironment.InvalidInput, $"--strategy: '{parse.GetValue(strategy)}' → canary, linear or all_at_once");

@@ -1,8 +1,6 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using MlopsAgents.Aws.Configuration;
 using MlopsAgents.Aws.Http;
 using MlopsAgents.Aws.StepFunctions;
@@ -38,13 +36,8 @@ internal sealed partial class StepFunctionsCommands : IDisposable
     }
 
     /// <summary>The execution name for an issue file: its name and a hash of its text, so the same issue maps to the same execution.</summary>
-    public static string ExecutionName(string issuePath, string body)
-    {
-        var stem = NotAllowed().Replace(Path.GetFileNameWithoutExtension(issuePath), "-").Trim('-');
-        stem = stem.Length > 40 ? stem[..40] : stem;
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(body)))[..16];
-        return $"issue-{(stem.Length == 0 ? "request" : stem)}-{hash}";
-    }
+    public static string ExecutionName(string issuePath, string body) =>
+        StepFunctionsWorkflowService.ExecutionNameFor(Path.GetFileNameWithoutExtension(issuePath), body);
 
     public async Task<int> StartAsync(string issuePath, CancellationToken ct)
     {
@@ -182,7 +175,4 @@ internal sealed partial class StepFunctionsCommands : IDisposable
             return CliEnvironment.Fail(1, e.Message);
         }
     }
-
-    [GeneratedRegex("[^A-Za-z0-9_-]+", RegexOptions.CultureInvariant)]
-    private static partial Regex NotAllowed();
 }

@@ -24,6 +24,15 @@ public sealed record SageMakerDeployOptions
     public int WaitIntervalInSeconds { get; init; } = 600;
 }
 
+/// <summary>A deployment SageMaker accepted and is carrying out: the version, its package, the endpoint and config, not yet settled.</summary>
+public sealed record SageMakerDeployStart(
+    string ModelName, string Version, string EndpointName, string ModelPackageArn, string InstanceType, SageMakerDeploymentResult Deployment,
+    TrafficShift Shift, int StepPercent, int WaitIntervalInSeconds)
+{
+    /// <summary>Where the registry keeps the version's artifacts (the deployment record goes there once it settles).</summary>
+    public required string ArtifactPrefix { get; init; }
+}
+
 /// <summary>What a deployment did and how the endpoint settled.</summary>
 public sealed record SageMakerDeploySummary(
     string ModelName, string Version, string EndpointName, string ModelPackageArn, string InstanceType, bool Created,
@@ -55,7 +64,56 @@ public sealed class SageMakerModelDeployer(
         _ => null,
     };
 
+    /// <summary>A deployment strategy as `mlops deploy --strategy` and deploy_to_endpoint take it: canary, linear or all_at_once; null for anything else.</summary>
+    public static TrafficShift? ParseShift(string? strategy) => strategy?.Trim().ToLowerInvariant() switch
+    {
+        "canary" => TrafficShift.Canary,
+        "linear" => TrafficShift.Linear,
+        "all_at_once" or "all-at-once" => TrafficShift.AllAtOnce,
+        _ => null,
+    };
+
     public async Task<SageMakerDeploySummary> DeployAsync(SageMakerDeployOptions options, CancellationToken cancellationToken = default)
+    {
+        var started = await StartAsync(options, cancellationToken).ConfigureAwait(false);
+        var (version, endpointName, packageArn, instanceType, result) = (started.Version, started.EndpointName, started.ModelPackageArn, started.InstanceType, started.Deployment);
+
+        // A guardrail deployment takes its bake steps plus the termination wait; six hours covers the largest allowed.
+        var maxPolls = (int)Math.Ceiling(TimeSpan.FromHours(6) / TimeSpan.FromSeconds(Math.Max(1, pollInterval.TotalSeconds)));
+        var outcome = await deployment.WaitAsync(endpointName, result.EndpointConfigName, wait, pollInterval, maxPolls, cancellationToken).ConfigureAwait(false);
+
+        var recordJson = new JsonObject
+        {
+            ["model"] = options.ModelName,
+            ["version"] = version,
+            ["endpoint"] = endpointName,
+            ["endpoint_config"] = result.EndpointConfigName,
+            ["model_package_arn"] = packageArn,
+            ["instance_type"] = instanceType,
+            ["created"] = result.Created,
+            ["shift"] = options.Shift.ToString(),
+            ["step_percent"] = options.StepPercent,
+            ["wait_interval_seconds"] = options.WaitIntervalInSeconds,
+            ["rollback_alarms"] = new JsonArray([.. result.RollbackAlarms.Select(a => (JsonNode?)a)]),
+            ["status"] = outcome.Endpoint.Status,
+            ["deployed"] = outcome.Deployed,
+            ["rolled_back"] = outcome.RolledBack,
+            ["failure_reason"] = outcome.Endpoint.FailureReason,
+            ["at"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
+        };
+        var recordRef = await context.Store.PutTextAsync(started.ArtifactPrefix + "sagemaker_deployment.json", recordJson.ToJsonString(JsonOptions), cancellationToken).ConfigureAwait(false);
+        return new SageMakerDeploySummary(options.ModelName, version, endpointName, packageArn, instanceType, result.Created, options.Shift, result.RollbackAlarms, outcome, recordRef.Location)
+        {
+            StepPercent = options.StepPercent,
+            WaitIntervalInSeconds = options.WaitIntervalInSeconds,
+        };
+    }
+
+    /// <summary>
+    /// Checks the version is a SageMaker model package and starts its deployment (CreateModel, CreateEndpointConfig, the
+    /// rollback alarms, then CreateEndpoint or UpdateEndpoint), returning without waiting for the endpoint to settle.
+    /// </summary>
+    public async Task<SageMakerDeployStart> StartAsync(SageMakerDeployOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         var versions = context.Registry.ListModelVersions(options.ModelName);
@@ -95,34 +153,9 @@ public sealed class SageMakerModelDeployer(
             AlarmActions = alarmActions,
         }, cancellationToken).ConfigureAwait(false);
 
-        // A guardrail deployment takes its bake steps plus the termination wait; six hours covers the largest allowed.
-        var maxPolls = (int)Math.Ceiling(TimeSpan.FromHours(6) / TimeSpan.FromSeconds(Math.Max(1, pollInterval.TotalSeconds)));
-        var outcome = await deployment.WaitAsync(endpointName, result.EndpointConfigName, wait, pollInterval, maxPolls, cancellationToken).ConfigureAwait(false);
-
-        var recordJson = new JsonObject
+        return new SageMakerDeployStart(options.ModelName, version, endpointName, packageArn, instanceType, result, options.Shift, options.StepPercent, options.WaitIntervalInSeconds)
         {
-            ["model"] = options.ModelName,
-            ["version"] = version,
-            ["endpoint"] = endpointName,
-            ["endpoint_config"] = result.EndpointConfigName,
-            ["model_package_arn"] = packageArn,
-            ["instance_type"] = instanceType,
-            ["created"] = result.Created,
-            ["shift"] = options.Shift.ToString(),
-            ["step_percent"] = options.StepPercent,
-            ["wait_interval_seconds"] = options.WaitIntervalInSeconds,
-            ["rollback_alarms"] = new JsonArray([.. result.RollbackAlarms.Select(a => (JsonNode?)a)]),
-            ["status"] = outcome.Endpoint.Status,
-            ["deployed"] = outcome.Deployed,
-            ["rolled_back"] = outcome.RolledBack,
-            ["failure_reason"] = outcome.Endpoint.FailureReason,
-            ["at"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
-        };
-        var recordRef = await context.Store.PutTextAsync(record.ArtifactPrefix + "sagemaker_deployment.json", recordJson.ToJsonString(JsonOptions), cancellationToken).ConfigureAwait(false);
-        return new SageMakerDeploySummary(options.ModelName, version, endpointName, packageArn, instanceType, result.Created, options.Shift, result.RollbackAlarms, outcome, recordRef.Location)
-        {
-            StepPercent = options.StepPercent,
-            WaitIntervalInSeconds = options.WaitIntervalInSeconds,
+            ArtifactPrefix = record.ArtifactPrefix,
         };
     }
 }

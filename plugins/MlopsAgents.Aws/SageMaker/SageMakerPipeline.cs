@@ -71,6 +71,22 @@ public sealed record SageMakerRunSummary(
     public bool Passed => Decision == JudgeDecisions.Pass;
 }
 
+/// <summary>A SageMaker job started without waiting: the run it belongs to, where its data and model go, and what the Judge will read.</summary>
+public sealed record SageMakerJobStart(
+    string TrainingId,
+    string JobName,
+    string JobArn,
+    string TrainingImage,
+    ResourceSelection Resources,
+    string TrainChannel,
+    string ValidationChannel,
+    string OutputS3Uri,
+    string? CheckpointS3Uri,
+    string PrimaryMetric,
+    string JudgedMetric,
+    double Threshold,
+    IReadOnlyDictionary<string, string> HyperParameters);
+
 /// <summary>A SageMaker training job ended Failed or Stopped; the message carries SageMaker's FailureReason.</summary>
 public sealed class SageMakerJobFailedException(string jobName, string status, string? failureReason)
     : Exception($"SageMaker training job {jobName} ended {status}: {failureReason ?? "SageMaker gave no FailureReason"}")
@@ -138,66 +154,30 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
         _ => PerformanceProfile.Balanced,
     };
 
+    /// <summary>
+    /// Phase 1 and the start of the job, without waiting for it: what an MCP tool or a Lambda task does, since a job runs
+    /// for hours. The run is recorded as "running" with its job name; describe_training_job (DescribeTrainingJob) follows it.
+    /// </summary>
+    public async Task<SageMakerJobStart> StartAsync(TrainingRequest request, CancellationToken cancellationToken = default)
+    {
+        var p = await PrepareJobAsync(request, cancellationToken).ConfigureAwait(false);
+        var started = await training.StartAsync(p.Job, cancellationToken).ConfigureAwait(false);
+        Report($"[2/5] started {started.JobArn}; not waiting for it");
+        context.Registry.SaveRun(new RunRecord(p.TrainingId, p.Dataset.DatasetId, p.Dataset.Version, request.Algorithm, request.TaskType, "running", null, p.Parameters,
+            new Dictionary<string, double>(), new Dictionary<string, string>(StringComparer.Ordinal) { ["sagemaker_job"] = p.Job.JobName, ["train_channel"] = p.TrainRef.Location, ["validation_channel"] = p.TestRef.Location },
+            new Dictionary<string, double>(), p.StartedAt, null, null));
+        return new SageMakerJobStart(p.TrainingId, started.JobName, started.JobArn, started.TrainingImage, started.Resources,
+            p.Job.Channels[0].S3Uri, p.Job.Channels[1].S3Uri, p.Job.OutputS3Uri, started.CheckpointS3Uri, p.Metric, "validation:" + p.EvalMetric, p.Threshold, p.Job.HyperParameters);
+    }
+
     public async Task<SageMakerRunSummary> RunAsync(TrainingRequest request, string requestSource, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(request);
         var total = Stopwatch.StartNew();
-        var startedAt = DateTimeOffset.UtcNow;
-        var algorithm = AlgorithmFor(request);
-        var metric = request.EffectivePrimaryMetric;
-        if (!EvalMetrics.TryGetValue(metric, out var evalMetric))
-        {
-            throw new RequestValidationException("primary_metric", metric,
-                $"SageMaker XGBoost reports {string.Join(", ", EvalMetrics.Keys)} on the held-out split; set primary_metric to one of them (and evaluation_threshold for rmse or mae)");
-        }
-
-        var threshold = request.EvaluationThreshold ?? Judge.DefaultThresholdFor(metric)
-            ?? throw new RequestValidationException("evaluation_threshold", null, $"{metric} is on the data's own scale, so it has no default threshold; set evaluation_threshold");
-
-        // ---- Phase 1, as on the embedded default ----
-        var preparation = new PreparationService(context);
-        var (dataset, raw, target) = await preparation.LoadAndCheckAsync(request, cancellationToken).ConfigureAwait(false);
-        var trainingId = $"train-{startedAt.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3))}";
-        Report($"[{trainingId}] dataset {dataset.DatasetId} v{dataset.Version}: {raw.RowCount} rows, {raw.Columns.Count} columns, target '{target}'");
-        Report("[1/5] data preparation: quality report, cleaning, encoding, split");
-        var (data, _, qualityRef) = await preparation.PrepareAsync(request, dataset, raw, target!, trainingId, cancellationToken).ConfigureAwait(false);
-        Report($"      split: train {data.Train.RowCount}, validation {data.Validation?.RowCount ?? 0}, test {data.Test.RowCount}; {data.Train.FeatureCount} features");
-        var classes = data.Manifest.ClassNames.Count;
-        if (request.TaskType == TaskTypes.Classification && classes != 2 && metric is "f1_score" or "auc_roc")
-        {
-            throw new RequestValidationException("primary_metric", metric,
-                $"SageMaker XGBoost reports {metric} for two classes; this target has {classes.ToString(CultureInfo.InvariantCulture)}: use accuracy");
-        }
-
-        // ---- Phase 2 on SageMaker: the channels in the built-in's CSV layout, then the job ----
-        var weighted = data.Train.SampleWeights is not null;
-        // The layout follows the training role's policy (infra/cloudformation/iam.yaml): it reads datasets/ and writes
-        // models/ and checkpoints/ under the store's prefix, and nothing else.
-        var channels = ChannelPrefix(dataset.DatasetId, trainingId);
-        var trainRef = await context.Store.PutTextAsync(channels + "train/train.csv", ChannelCsv(data.Train, weighted), cancellationToken).ConfigureAwait(false);
-        var testRef = await context.Store.PutTextAsync(channels + "validation/validation.csv", ChannelCsv(data.Test, weighted), cancellationToken).ConfigureAwait(false);
-        var hyperparameters = HyperParameters(request, classes, evalMetric, weighted);
-        var jobName = "mlops-" + trainingId;
-        Report($"[2/5] training on SageMaker: built-in XGBoost, job {jobName} ({string.Join(", ", hyperparameters.Select(p => $"{p.Key}={p.Value}"))})");
-        var job = await training.RunAsync(new SageMakerTrainingRequest
-        {
-            JobName = jobName,
-            Algorithm = algorithm,
-            RoleArn = settings.RoleArn,
-            Channels =
-            [
-                new TrainingChannel("train", settings.S3Uri(channels + "train/")),
-                new TrainingChannel("validation", settings.S3Uri(channels + "validation/")),
-            ],
-            OutputS3Uri = settings.S3Uri(OutputPrefix),
-            CheckpointS3Uri = settings.S3Uri("checkpoints/"),
-            DatasetBytes = trainRef.Size + testRef.Size,
-            Profile = ProfileFor(request),
-            HyperParameters = hyperparameters,
-            OutputKmsKeyId = settings.KmsKeyId,
-        }, cancellationToken, new InlineProgress(m => Report("      " + m))).ConfigureAwait(false);
-
-        var parameters = hyperparameters.ToDictionary(p => p.Key, p => (object)p.Value, StringComparer.Ordinal);
+        var p = await PrepareJobAsync(request, cancellationToken).ConfigureAwait(false);
+        var (startedAt, metric, evalMetric, threshold, dataset, target, trainingId, data, trainRef, testRef, hyperparameters, jobName) =
+            (p.StartedAt, p.Metric, p.EvalMetric, p.Threshold, p.Dataset, p.Target, p.TrainingId, p.Data, p.TrainRef, p.TestRef, p.HyperParameters, p.Job.JobName);
+        var job = await training.RunAsync(p.Job, cancellationToken, new InlineProgress(m => Report("      " + m))).ConfigureAwait(false);
+        var parameters = p.Parameters;
         if (!job.Succeeded)
         {
             context.Registry.SaveRun(new RunRecord(trainingId, dataset.DatasetId, dataset.Version, request.Algorithm, request.TaskType, "failed", null, parameters,
@@ -310,6 +290,69 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
             DeploymentStrategy = request.DeploymentStrategy,
         };
     }
+
+    /// <summary>Phase 1 on the configured store and the job's request: shared by <see cref="StartAsync"/> and <see cref="RunAsync"/>.</summary>
+    private async Task<PreparedJob> PrepareJobAsync(TrainingRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var startedAt = DateTimeOffset.UtcNow;
+        var algorithm = AlgorithmFor(request);
+        var metric = request.EffectivePrimaryMetric;
+        if (!EvalMetrics.TryGetValue(metric, out var evalMetric))
+        {
+            throw new RequestValidationException("primary_metric", metric,
+                $"SageMaker XGBoost reports {string.Join(", ", EvalMetrics.Keys)} on the held-out split; set primary_metric to one of them (and evaluation_threshold for rmse or mae)");
+        }
+
+        var threshold = request.EvaluationThreshold ?? Judge.DefaultThresholdFor(metric)
+            ?? throw new RequestValidationException("evaluation_threshold", null, $"{metric} is on the data's own scale, so it has no default threshold; set evaluation_threshold");
+
+        // ---- Phase 1, as on the embedded default ----
+        var preparation = new PreparationService(context);
+        var (dataset, raw, target) = await preparation.LoadAndCheckAsync(request, cancellationToken).ConfigureAwait(false);
+        var trainingId = $"train-{startedAt.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3))}";
+        Report($"[{trainingId}] dataset {dataset.DatasetId} v{dataset.Version}: {raw.RowCount} rows, {raw.Columns.Count} columns, target '{target}'");
+        Report("[1/5] data preparation: quality report, cleaning, encoding, split");
+        var (data, _, qualityRef) = await preparation.PrepareAsync(request, dataset, raw, target!, trainingId, cancellationToken).ConfigureAwait(false);
+        Report($"      split: train {data.Train.RowCount}, validation {data.Validation?.RowCount ?? 0}, test {data.Test.RowCount}; {data.Train.FeatureCount} features");
+        var classes = data.Manifest.ClassNames.Count;
+        if (request.TaskType == TaskTypes.Classification && classes != 2 && metric is "f1_score" or "auc_roc")
+        {
+            throw new RequestValidationException("primary_metric", metric,
+                $"SageMaker XGBoost reports {metric} for two classes; this target has {classes.ToString(CultureInfo.InvariantCulture)}: use accuracy");
+        }
+
+        // ---- Phase 2 on SageMaker: the channels in the built-in's CSV layout, then the job ----
+        var weighted = data.Train.SampleWeights is not null;
+        // The layout follows the training role's policy (infra/cloudformation/iam.yaml): it reads datasets/ and writes
+        // models/ and checkpoints/ under the store's prefix, and nothing else.
+        var channels = ChannelPrefix(dataset.DatasetId, trainingId);
+        var trainRef = await context.Store.PutTextAsync(channels + "train/train.csv", ChannelCsv(data.Train, weighted), cancellationToken).ConfigureAwait(false);
+        var testRef = await context.Store.PutTextAsync(channels + "validation/validation.csv", ChannelCsv(data.Test, weighted), cancellationToken).ConfigureAwait(false);
+        var hyperparameters = HyperParameters(request, classes, evalMetric, weighted);
+        var jobName = "mlops-" + trainingId;
+        Report($"[2/5] training on SageMaker: built-in XGBoost, job {jobName} ({string.Join(", ", hyperparameters.Select(p => $"{p.Key}={p.Value}"))})");
+        var job = new SageMakerTrainingRequest
+        {
+            JobName = jobName,
+            Algorithm = algorithm,
+            RoleArn = settings.RoleArn,
+            Channels =
+            [
+                new TrainingChannel("train", settings.S3Uri(channels + "train/")),
+                new TrainingChannel("validation", settings.S3Uri(channels + "validation/")),
+            ],
+            OutputS3Uri = settings.S3Uri(OutputPrefix),
+            CheckpointS3Uri = settings.S3Uri("checkpoints/"),
+            DatasetBytes = trainRef.Size + testRef.Size,
+            Profile = ProfileFor(request),
+            HyperParameters = hyperparameters,
+            OutputKmsKeyId = settings.KmsKeyId,
+        };
+        var parameters = hyperparameters.ToDictionary(p => p.Key, p => (object)p.Value, StringComparer.Ordinal);
+        return new PreparedJob(startedAt, metric, evalMetric, threshold, dataset, target!, trainingId, data, trainRef, testRef, hyperparameters, parameters, job);
+    }
+
 
     /// <summary>Where SageMaker writes {job}/output/model.tar.gz: under models/, beside the registry's models/{name}/{version}/.</summary>
     public const string OutputPrefix = "models/_sagemaker/";
@@ -481,6 +524,10 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
 
         return text.ToString();
     }
+
+    private sealed record PreparedJob(
+        DateTimeOffset StartedAt, string Metric, string EvalMetric, double Threshold, DatasetVersion Dataset, string Target, string TrainingId,
+        PreparedData Data, ArtifactRef TrainRef, ArtifactRef TestRef, SortedDictionary<string, string> HyperParameters, Dictionary<string, object> Parameters, SageMakerTrainingRequest Job);
 
     private static string Sha256Hex(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 

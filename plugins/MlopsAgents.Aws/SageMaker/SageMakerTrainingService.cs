@@ -36,6 +36,9 @@ public sealed record SageMakerTrainingResult(string JobName, string Status, stri
     public string? TrainingImage { get; init; }
 }
 
+/// <summary>A job CreateTrainingJob accepted: its name and ARN, the instances it runs on, its image and where spot checkpoints go.</summary>
+public sealed record StartedTrainingJob(string JobName, string JobArn, ResourceSelection Resources, string TrainingImage, string? CheckpointS3Uri);
+
 /// <summary>
 /// Runs a training job end to end: picks instances with <see cref="ResourceSelector"/>, turns on spot with checkpoints
 /// where the profile allows, starts the job and polls DescribeTrainingJob until it is Completed, Failed or Stopped. The
@@ -45,8 +48,11 @@ public sealed class SageMakerTrainingService(SageMakerClient sagemaker, RetryDel
 {
     private static readonly HashSet<string> Terminal = new(StringComparer.Ordinal) { "Completed", "Failed", "Stopped" };
 
-    /// <param name="progress">Told of the job's start and of every status change while it runs.</param>
-    public async Task<SageMakerTrainingResult> RunAsync(SageMakerTrainingRequest request, CancellationToken cancellationToken = default, IProgress<string>? progress = null)
+    /// <summary>
+    /// Starts the job and returns at once: the instance choice, spot with checkpoints where the profile allows, and the
+    /// job's ARN. Callers that must not block for the job's hours (MCP tools, Lambda tasks) poll with DescribeTrainingJob.
+    /// </summary>
+    public async Task<StartedTrainingJob> StartAsync(SageMakerTrainingRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         var resources = ResourceSelector.Select(request.DatasetBytes, request.Profile);
@@ -68,7 +74,15 @@ public sealed class SageMakerTrainingService(SageMakerClient sagemaker, RetryDel
             Tags = new Dictionary<string, string> { ["mlops:size-tier"] = resources.SizeTier },
         };
         var arn = await sagemaker.CreateTrainingJobAsync(spec, cancellationToken).ConfigureAwait(false);
-        progress?.Report($"started {arn}: {resources.TrainingInstanceCount.ToString(System.Globalization.CultureInfo.InvariantCulture)} x {resources.TrainingInstanceType}{(resources.UseSpot ? " on spot with checkpoints" : " on demand")}");
+        return new StartedTrainingJob(request.JobName, arn, resources, spec.Script?.ImageUri ?? BuiltInAlgorithmImages.TrainingImage(request.Algorithm, sagemaker.Region), spec.Spot?.CheckpointS3Uri);
+    }
+
+    /// <param name="progress">Told of the job's start and of every status change while it runs.</param>
+    public async Task<SageMakerTrainingResult> RunAsync(SageMakerTrainingRequest request, CancellationToken cancellationToken = default, IProgress<string>? progress = null)
+    {
+        var started = await StartAsync(request, cancellationToken).ConfigureAwait(false);
+        var resources = started.Resources;
+        progress?.Report($"started {started.JobArn}: {resources.TrainingInstanceCount.ToString(System.Globalization.CultureInfo.InvariantCulture)} x {resources.TrainingInstanceType}{(resources.UseSpot ? " on spot with checkpoints" : " on demand")}");
         string? lastStatus = null;
 
         // The job's own stopping condition ends it; the poll budget only guards against a service that never says so.
@@ -88,7 +102,7 @@ public sealed class SageMakerTrainingService(SageMakerClient sagemaker, RetryDel
                 return new SageMakerTrainingResult(job.JobName, job.Status, job.ModelArtifactS3Uri, job.FailureReason, job.BillableTimeInSeconds, resources, polls)
                 {
                     FinalMetrics = job.FinalMetrics,
-                    TrainingImage = spec.Script?.ImageUri ?? BuiltInAlgorithmImages.TrainingImage(request.Algorithm, sagemaker.Region),
+                    TrainingImage = started.TrainingImage,
                 };
             }
 

@@ -69,6 +69,22 @@ public sealed partial class StepFunctionsWorkflowService(StepFunctionsClient cli
     [GeneratedRegex("^[A-Za-z0-9_-]{1,80}$", RegexOptions.CultureInvariant)]
     private static partial Regex ExecutionNamePattern();
 
+    /// <summary>
+    /// The execution name for a request: issue-{stem}-{first 16 hex of the text's SHA-256}, so the same request text maps
+    /// to the same execution and a repeated start finds it instead of running the workflow twice.
+    /// </summary>
+    public static string ExecutionNameFor(string stem, string requestText)
+    {
+        ArgumentNullException.ThrowIfNull(requestText);
+        stem = NotAllowed().Replace(stem ?? string.Empty, "-").Trim('-');
+        stem = stem.Length > 40 ? stem[..40] : stem;
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(requestText)))[..16];
+        return $"issue-{(stem.Length == 0 ? "request" : stem)}-{hash}";
+    }
+
+    [GeneratedRegex("[^A-Za-z0-9_-]+", RegexOptions.CultureInvariant)]
+    private static partial Regex NotAllowed();
+
     /// <summary>Starts the definition's input shape: {request, config: {max_retry}, retry: {count: 0}}.</summary>
     public Task<string> StartAsync(string executionName, JsonObject request, int maxRetry, CancellationToken cancellationToken = default)
     {

@@ -31,7 +31,13 @@ internal static class MlopsCli
         return (process.ExitCode, stdout.Result, stderr.Result);
     }
 
-    private static string Dll()
+    private static string Dll() => BuiltDll(Path.Combine("agents", "MlopsAgents.Cli"), "mlops.dll");
+
+    /// <summary>
+    /// The source tree's build of <paramref name="projectFolder"/> in the tests' own configuration, built on demand:
+    /// the path of <paramref name="dllName"/> in its bin folder.
+    /// </summary>
+    internal static string BuiltDll(string projectFolder, string dllName)
     {
         var root = new DirectoryInfo(AppContext.BaseDirectory);
         while (root is not null && !File.Exists(Path.Combine(root.FullName, "MlopsAgents.sln")))
@@ -41,15 +47,15 @@ internal static class MlopsCli
 
         Assert.NotNull(root);
         var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-        var project = Path.Combine(root.FullName, "agents", "MlopsAgents.Cli");
+        var project = Path.Combine(root.FullName, projectFolder);
         var bin = Path.Combine(project, "bin", configuration);
-        var dll = Directory.Exists(bin) ? Directory.GetFiles(bin, "mlops.dll", SearchOption.AllDirectories).FirstOrDefault() : null;
+        var dll = Directory.Exists(bin) ? Directory.GetFiles(bin, dllName, SearchOption.AllDirectories).FirstOrDefault() : null;
         if (dll is null)
         {
             using var build = Process.Start(new ProcessStartInfo("dotnet", ["build", project, "-c", configuration]) { RedirectStandardOutput = true })!;
             build.StandardOutput.ReadToEnd();
             build.WaitForExit();
-            dll = Directory.GetFiles(bin, "mlops.dll", SearchOption.AllDirectories).First();
+            dll = Directory.GetFiles(bin, dllName, SearchOption.AllDirectories).First();
         }
 
         return dll;

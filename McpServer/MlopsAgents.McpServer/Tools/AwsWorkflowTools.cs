@@ -280,7 +280,7 @@ public sealed class AwsWorkflowTools(MlopsContext mlops)
     });
 
     [McpServerTool(Name = "deploy_to_endpoint", ReadOnly = false, Destructive = false, Idempotent = false, OpenWorld = true, UseStructuredContent = true)]
-    [Description("Deploys a registered SageMaker-trained model version (a SageMaker model package) to a SageMaker endpoint (MLOPS_DEPLOY_BACKEND=sagemaker) and returns at once: a new endpoint is created; an existing one is updated blue/green with canary, linear or all_at_once traffic shifting, rolled back by SageMaker when its 5xx or latency alarm fires. Follow it with describe_endpoint. Locally trained models are deployed with deploy_model instead.")]
+    [Description("Deploys a registered SageMaker-trained model version (a SageMaker model package) to a SageMaker endpoint (MLOPS_DEPLOY_BACKEND=sagemaker) and returns at once: a new endpoint is created; an existing one is updated blue/green with canary, linear or all_at_once traffic shifting, rolled back by SageMaker when its 5xx or latency alarm fires. The deployment is recorded as `mlops deploy` records it (models/<name>/<version>/sagemaker_deployment.json, not yet settled; returned as record). Follow it with describe_endpoint. Locally trained models are deployed with deploy_model instead.")]
     public Task<JsonObject> DeployToEndpoint(
         [Description("Registered model name (trained with MLOPS_TRAINING_BACKEND=sagemaker and MLOPS_MODEL_REGISTRY=sagemaker).")] string model_name,
         [Description("Registered version such as 1.0.0; default the newest.")] string? version = null,
@@ -355,6 +355,7 @@ public sealed class AwsWorkflowTools(MlopsContext mlops)
             ["wait_interval_seconds"] = started.WaitIntervalInSeconds,
             ["rollback_alarms"] = new JsonArray([.. started.Deployment.RollbackAlarms.Select(a => (JsonNode?)a)]),
             ["status"] = started.Deployment.Created ? "Creating" : "Updating",
+            ["record"] = started.Record,
             ["next"] = $"describe_endpoint with endpoint_name {started.EndpointName}",
         };
     });

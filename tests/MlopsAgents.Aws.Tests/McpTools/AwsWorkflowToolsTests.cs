@@ -207,6 +207,20 @@ public sealed class AwsWorkflowToolsTests(S3rverFixture s3rver) : IClassFixture<
         Assert.Equal("1.0.0", result["version"]!.GetValue<string>());
         Assert.True(result["created"]!.GetValue<bool>());
         Assert.Equal("Creating", result["status"]!.GetValue<string>());
+
+        // The deployment is on record as `mlops deploy` records it, not yet settled.
+        const string RecordKey = "team/models/breast-cancer-classifier/1.0.0/sagemaker_deployment.json";
+        Assert.EndsWith(RecordKey, result["record"]!.GetValue<string>(), StringComparison.Ordinal);
+        using var s3 = s3rver.CreateClient();
+        using var stored = await s3.GetObjectAsync(Bucket, RecordKey);
+        var record = JsonNode.Parse(await new StreamReader(stored.ResponseStream).ReadToEndAsync())!;
+        Assert.Equal("1.0.0", record["version"]!.GetValue<string>());
+        Assert.Equal("breast-cancer-classifier", record["endpoint"]!.GetValue<string>());
+        Assert.Equal("breast-cancer-classifier-1-0-0", record["endpoint_config"]!.GetValue<string>());
+        Assert.Equal(PackageArn, record["model_package_arn"]!.GetValue<string>());
+        Assert.Equal("Creating", record["status"]!.GetValue<string>());
+        Assert.False(record["settled"]!.GetValue<bool>());
+        Assert.Null(record["deployed"]);
     }
 
     [Fact]

@@ -205,6 +205,13 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
             return SageMakerKMeans.Check(request);
         }
 
+        if (request.LearningType == LearningTypes.Unsupervised && request.Algorithm == UnsupervisedAlgorithms.Pca)
+        {
+            throw new RequestValidationException("algorithm", request.Algorithm,
+                "SageMaker's built-in PCA reports no metric while it trains, so its explained variance could only be judged by projecting the test split with a batch transform, which these runs do not do; " +
+                "pca trains and is judged (explained_variance_total) on the embedded default: unset MLOPS_TRAINING_BACKEND or set it to local");
+        }
+
         if (request.LearningType != LearningTypes.Supervised || request.Algorithm != AlgorithmCatalog.XgBoost)
         {
             throw new RequestValidationException("algorithm", request.Algorithm,

@@ -74,6 +74,18 @@ public sealed class SageMakerKMeansTests
     }
 
     [Fact]
+    public void AlgorithmFor_Pca_IsRefusedSayingWhyAndWhereItTrains()
+    {
+        var request = new TrainingRequest { LearningType = LearningTypes.Unsupervised, TaskType = TaskTypes.DimensionalityReduction, Algorithm = "pca" };
+
+        var e = Assert.Throws<RequestValidationException>(() => SageMakerPipeline.AlgorithmFor(request));
+
+        Assert.Contains("algorithm", e.Message, StringComparison.Ordinal);
+        Assert.Contains("reports no metric while it trains", e.Message, StringComparison.Ordinal);
+        Assert.Contains("unset MLOPS_TRAINING_BACKEND", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void NotDoneFor_KMeans_NamesItsOwnModelFormatAndKeepsTheRest()
     {
         var notDone = SageMakerPipeline.NotDoneFor("kmeans");

@@ -261,7 +261,8 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
         Report($"[2/5] started {started.JobArn}; not waiting for it");
         await RecordStartAsync(p, started.Resources, started.TrainingImage, cancellationToken).ConfigureAwait(false);
         return new SageMakerJobStart(p.TrainingId, started.JobName, started.JobArn, started.TrainingImage, started.Resources,
-            p.Job.Channels[0].S3Uri, p.Job.Channels[1].S3Uri, p.Job.OutputS3Uri, started.CheckpointS3Uri, p.Metric, p.Facts.JudgedMetric, p.Threshold, p.Job.HyperParameters);
+            // PCA trains on one channel; its test rows wait under TransformInput for the batch transform.
+            p.Job.Channels[0].S3Uri, p.Job.Channels.Count > 1 ? p.Job.Channels[1].S3Uri : p.Facts.TransformInput!, p.Job.OutputS3Uri, started.CheckpointS3Uri, p.Metric, p.Facts.JudgedMetric, p.Threshold, p.Job.HyperParameters);
     }
 
     /// <summary>Phase 1, the job, waiting for it to end, then <see cref="FinishAsync(string, CancellationToken)"/>'s work on what it left.</summary>

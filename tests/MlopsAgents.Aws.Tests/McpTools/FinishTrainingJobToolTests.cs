@@ -197,6 +197,59 @@ public sealed class FinishTrainingJobToolTests(S3rverFixture s3rver) : IClassFix
         Assert.Contains("K-Means' MXNet format", finished["not_done"]![0]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task FinishTrainingJob_PcaJob_StartsTheTransformThenJudgesItOnTheNextCall()
+    {
+        using var dir = new TempDir();
+        await using var stub = await AwsStub.StartAsync();
+        var env = await EnvironmentAsync(dir.Path, stub);
+        var (add, _, addErr) = MlopsCli.Run(env, TimeSpan.FromMinutes(3), "data", "add", Path.Combine(Examples, "iris.csv"), "--id", "dataset-iris-001", "--target", "species");
+        Assert.True(add == 0, addErr);
+        stub.OnRequest(async request =>
+        {
+            if (request.Header("x-amz-target") == "SageMaker.CreateTransformJob")
+            {
+                // A projection onto the first feature, as a one-component PCA along it would give.
+                var body = JsonNode.Parse(request.Body)!;
+                using var s3 = s3rver.CreateClient();
+                using var input = await s3.GetObjectAsync(Bucket, body["TransformInput"]!["DataSource"]!["S3DataSource"]!["S3Uri"]!.GetValue<string>()[$"s3://{Bucket}/".Length..] + "test.csv");
+                var lines = (await new StreamReader(input.ResponseStream).ReadToEndAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                    .Select(line => $"{{\"projection\": [{line.Split(',')[0]}]}}\n");
+                await s3.PutObjectAsync(new PutObjectRequest { BucketName = Bucket, Key = body["TransformOutput"]!["S3OutputPath"]!.GetValue<string>()[$"s3://{Bucket}/".Length..] + "test.csv.out", ContentBody = string.Concat(lines), UseChunkEncoding = false });
+            }
+        });
+        await using var client = await StartServerAsync(env);
+        const string PcaRequest = "dataset_id: dataset-iris-001\ntarget: species\nlearning_type: unsupervised\ntask_type: dimensionality_reduction\nalgorithm: pca\nhyperparameters:\n  n_components: 1\nevaluation_threshold: 0.1\ndata_preprocessing:\n  standardize: true\n";
+        stub.Reply(StubResponse.Ok("""{"TrainingJobArn":"arn:aws:sagemaker:us-east-1:111122223333:training-job/pca"}"""));
+        var trainingId = Ok(await client.CallToolAsync("start_training_job", Args(("request", PcaRequest))))["training_id"]!.GetValue<string>();
+        var completed = StubResponse.Ok(new JsonObject
+        {
+            ["TrainingJobName"] = "replayed",
+            ["TrainingJobStatus"] = "Completed",
+            ["SecondaryStatus"] = "Completed",
+            ["ModelArtifacts"] = new JsonObject { ["S3ModelArtifacts"] = $"s3://{Bucket}/{ModelKey}" },
+        }.ToJsonString());
+        stub.Reply(
+            completed,
+            StubResponse.Error(400, "ValidationException", "Could not find requested job"),
+            StubResponse.Ok("""{"ModelArn":"arn:aws:sagemaker:us-east-1:111122223333:model/m"}"""),
+            StubResponse.Ok("""{"TransformJobArn":"arn:aws:sagemaker:us-east-1:111122223333:transform-job/t"}"""));
+
+        var first = Error(await client.CallToolAsync("finish_training_job", Args(("training_id", trainingId))));
+
+        Assert.Contains($"SageMaker batch transform mlops-{trainingId}-transform of run {trainingId} is still InProgress", first, StringComparison.Ordinal);
+        Assert.Equal("running", Registry(dir.Path).GetRun(trainingId)!.Status);
+        stub.Reply(completed, StubResponse.Ok("""{"TransformJobName":"t","TransformJobStatus":"Completed"}"""));
+        var before = stub.Requests.Count;
+
+        var second = Ok(await client.CallToolAsync("finish_training_job", Args(("training_id", trainingId))));
+
+        Assert.Equal(["SageMaker.DescribeTrainingJob", "SageMaker.DescribeTransformJob"], stub.Requests.Skip(before).Select(r => r.Header("x-amz-target")));
+        Assert.Equal("pass", second["decision"]!.GetValue<string>());
+        Assert.InRange(second["metrics"]!["explained_variance_total"]!.GetValue<double>(), 0.1, 0.5);
+        Assert.Equal("1.0.0", Assert.Single(Registry(dir.Path).ListModelVersions("dataset-iris-001-pca")).Version);
+    }
+
     /// <summary>start_training_job on the bundled example: one CreateTrainingJob, and the ids it returned.</summary>
     private static async Task<(string TrainingId, string JobName)> StartAsync(McpClient client, AwsStub stub)
     {

@@ -149,4 +149,45 @@ public sealed class ScriptModeJobTests
         Assert.Contains("task_type", e.Message, StringComparison.Ordinal);
         Assert.Contains("classification or regression", e.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("random_forest", "classification")]
+    [InlineData("logistic_regression", "classification")]
+    [InlineData("linear_regression", "regression")]
+    [InlineData("neural_network", "regression")]
+    public void AlgorithmFor_SupervisedAlgorithmWithoutBuiltIn_IsScriptMode(string algorithm, string task)
+    {
+        var request = new TrainingRequest { Algorithm = algorithm, TaskType = task };
+
+        Assert.Equal(TrainingAlgorithm.Script, SageMakerPipeline.AlgorithmFor(request));
+    }
+
+    [Fact]
+    public void AlgorithmFor_Xgboost_StaysOnTheBuiltIn()
+    {
+        Assert.Equal(TrainingAlgorithm.XGBoost, SageMakerPipeline.AlgorithmFor(new TrainingRequest { Algorithm = "xgboost" }));
+    }
+
+    [Fact]
+    public void AlgorithmFor_ReinforcementRequest_IsRefusedNamingTheAlgorithmAndWhatIsAllowed()
+    {
+        var request = new TrainingRequest { LearningType = LearningTypes.Reinforcement, Algorithm = "ppo" };
+
+        var e = Assert.Throws<RequestValidationException>(() => SageMakerPipeline.AlgorithmFor(request));
+
+        var error = Assert.Single(e.Errors);
+        Assert.Equal("algorithm", error.Path);
+        Assert.Equal("ppo", error.Value);
+        Assert.Contains("random_forest, logistic_regression, linear_regression, neural_network (scikit-learn script mode)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AlgorithmFor_ScriptAlgorithmWithHpo_IsRefusedNamingHpo()
+    {
+        var request = new TrainingRequest { Algorithm = "random_forest", Hpo = new MlopsAgents.Plugins.Training.Search.HpoOptions() };
+
+        var e = Assert.Throws<RequestValidationException>(() => SageMakerPipeline.AlgorithmFor(request));
+
+        Assert.Equal("hpo", Assert.Single(e.Errors).Path);
+    }
 }

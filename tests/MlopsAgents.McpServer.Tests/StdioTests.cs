@@ -21,7 +21,7 @@ public sealed class StdioTests
         var result = await client.CallToolAsync("list_deployments", new Dictionary<string, object?>());
 
         Assert.Equal("mlops-mcp", client.ServerInfo!.Name);
-        Assert.Equal(54, tools.Count);
+        Assert.Equal(55, tools.Count);
         Assert.Equal(0, result.StructuredContent!.Value.GetProperty("deployments").GetArrayLength());
     }
 }

@@ -22,7 +22,7 @@ public sealed class ToolTests(McpServerFixture server) : IClassFixture<McpServer
         "analyze_model_characteristics", "generate_optimization_proposal", "estimate_optimization_impact", "apply_optimization_to_config", "track_optimization_history",
         "detect_drift",
         "select_optimal_resources",
-        "start_training_job", "describe_training_job", "start_workflow_execution", "describe_workflow_execution", "answer_workflow_approval",
+        "start_training_job", "describe_training_job", "finish_training_job", "start_workflow_execution", "describe_workflow_execution", "answer_workflow_approval",
         "deploy_to_endpoint", "describe_endpoint",
         "optimize_workflow", "judge_results", "start_monitoring", "write_history", "rollback_deployment",
         "notify_success", "notify_operator", "notify_failure", "request_approval", "request_operator_input",

@@ -25,9 +25,9 @@ public sealed class AwsWorkflowTools(MlopsContext mlops)
     private static readonly HttpClient Http = new();
 
     [McpServerTool(Name = "start_training_job", ReadOnly = false, Destructive = false, Idempotent = false, OpenWorld = true, UseStructuredContent = true)]
-    [Description("Starts training for a training request on the configured backend and returns at once. With MLOPS_TRAINING_BACKEND=sagemaker: phase 1 (quality checks, cleaning, split) writes the channels to S3 and the SageMaker built-in XGBoost job starts (spot with checkpoints where the profile allows); returns training_id, job_name, job_arn, the instance choice and the S3 URIs, without waiting. Follow it with describe_training_job. With MLOPS_TRAINING_BACKEND=local (the default) it is an error: the local backend trains in process through preprocess_supervised then train_supervised_classifier or train_supervised_regressor.")]
+    [Description("Starts training for a training request on the configured backend and returns at once. With MLOPS_TRAINING_BACKEND=sagemaker: phase 1 (quality checks, cleaning, split) writes the channels to S3 and the SageMaker job starts (built-in XGBoost; scikit-learn script mode for random_forest, logistic_regression, linear_regression and neural_network) (spot with checkpoints where the profile allows); returns training_id, job_name, job_arn, the instance choice and the S3 URIs, without waiting. Follow it with describe_training_job, and once the job has ended, follow it with finish_training_job (the Judge and the registration). With MLOPS_TRAINING_BACKEND=local (the default) it is an error: the local backend trains in process through preprocess_supervised then train_supervised_classifier or train_supervised_regressor.")]
     public Task<JsonObject> StartTrainingJob(
-        [Description("The training request as written in an issue (Markdown with a YAML block, or YAML); SageMaker trains supervised xgboost requests with primary_metric accuracy, f1_score, auc_roc, rmse or mae.")] string request,
+        [Description("The training request as written in an issue (Markdown with a YAML block, or YAML); SageMaker trains supervised xgboost, random_forest, logistic_regression, linear_regression and neural_network requests with primary_metric accuracy, f1_score, auc_roc, rmse or mae.")] string request,
         [Description("When true, validate the request and the backend settings and report what would start, without writing or calling AWS.")] bool dry_run = false,
         CancellationToken cancellationToken = default) => AwsCall(async () =>
     {
@@ -57,12 +57,12 @@ public sealed class AwsWorkflowTools(MlopsContext mlops)
         var result = ToolJson.ToObject(started);
         result["backend"] = "sagemaker";
         result["status"] = "InProgress";
-        result["next"] = $"describe_training_job with job_name {started.JobName}";
+        result["next"] = $"describe_training_job with job_name {started.JobName}; once it has ended, finish_training_job with training_id {started.TrainingId}";
         return result;
     });
 
     [McpServerTool(Name = "describe_training_job", ReadOnly = true, Destructive = false, Idempotent = true, OpenWorld = true, UseStructuredContent = true)]
-    [Description("Describes a SageMaker training job (MLOPS_TRAINING_BACKEND=sagemaker): status (InProgress, Completed, Failed, Stopping, Stopped), secondary status, final metrics such as validation:f1, failure reason, model artifact S3 URI, training and billable seconds, and whether it has finished.")]
+    [Description("Describes a SageMaker training job (MLOPS_TRAINING_BACKEND=sagemaker): status (InProgress, Completed, Failed, Stopping, Stopped), secondary status, final metrics such as validation:f1, failure reason, model artifact S3 URI, training and billable seconds, and whether it has finished. Once it has finished, follow it with finish_training_job, which judges and registers the model.")]
     public Task<JsonObject> DescribeTrainingJob(
         [Description("The job name start_training_job returned (job_name), e.g. mlops-train-20260101-120000-abc123.")] string job_name,
         CancellationToken cancellationToken = default) => AwsCall(async () =>
@@ -102,6 +102,75 @@ public sealed class AwsWorkflowTools(MlopsContext mlops)
             ["training_seconds"] = job.TrainingTimeInSeconds,
             ["billable_seconds"] = job.BillableTimeInSeconds,
             ["final_metrics"] = metrics,
+        };
+    });
+
+    [McpServerTool(Name = "finish_training_job", ReadOnly = false, Destructive = false, Idempotent = true, OpenWorld = true, UseStructuredContent = true)]
+    [Description("Finishes a run that start_training_job started (MLOPS_TRAINING_BACKEND=sagemaker), once its SageMaker job has ended: downloads and checksums the model artifact, judges SageMaker's final metric on the held-out split against the request's threshold, registers a passing model (and its SageMaker model package with MLOPS_MODEL_REGISTRY=sagemaker), and writes results.json and the training history. Returns decision (pass or fail), reason, metrics, model name and version, model package ARN and status, and the results key. A job still running is an error (it does not wait: use describe_training_job); a Failed or Stopped job marks the run failed and returns SageMaker's FailureReason. Calling it again on a finished run returns the same outcome and registers nothing.")]
+    public Task<JsonObject> FinishTrainingJob(
+        [Description("The training_id start_training_job returned, e.g. train-20260101-120000-abc123. Give this or job_name.")] string? training_id = null,
+        [Description("The job_name start_training_job returned (mlops-<training_id>). Give this or training_id.")] string? job_name = null,
+        [Description("When true, check the run and the backend settings and report what would be finished, without calling AWS or writing.")] bool dry_run = false,
+        CancellationToken cancellationToken = default) => AwsCall(async () =>
+    {
+        var options = Options();
+        if (options.Training != TrainingBackend.SageMaker)
+        {
+            throw new McpException("MLOPS_TRAINING_BACKEND: 'local' → finish_training_job finishes SageMaker jobs; set MLOPS_TRAINING_BACKEND=sagemaker (with MLOPS_ARTIFACT_STORE=s3://bucket/prefix and MLOPS_SAGEMAKER_ROLE_ARN). Local runs finish in process and are read with get_run_details.");
+        }
+
+        var trainingId = TrainingIdFor(training_id, job_name);
+        var run = mlops.Registry.GetRun(trainingId) ?? throw ToolErrors.Invalid(training_id is null ? "job_name" : "training_id", training_id ?? job_name,
+            "a run start_training_job started (the registry has no run of that id)");
+        if (dry_run)
+        {
+            return new JsonObject
+            {
+                ["dry_run"] = true,
+                ["training_id"] = trainingId,
+                ["job_name"] = run.Artifacts.TryGetValue("sagemaker_job", out var job) ? job : null,
+                ["run_status"] = run.Status,
+                ["would"] = run.Status == "finished" ? "return the recorded outcome; nothing is registered again" : "describe the job and, once it has ended, judge and register it",
+            };
+        }
+
+        var pipeline = AwsBackends.CreateSageMakerPipeline(options, mlops, Http);
+        SageMakerRunSummary summary;
+        try
+        {
+            summary = await pipeline.FinishAsync(trainingId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SageMakerJobNotFinishedException e)
+        {
+            throw new McpException(e.Message);
+        }
+        catch (SageMakerJobFailedException e)
+        {
+            throw new McpException($"{e.Message}. Run {trainingId} is marked failed; nothing is registered.");
+        }
+
+        var metrics = new JsonObject();
+        foreach (var (name, value) in summary.Metrics.OrderBy(m => m.Key, StringComparer.Ordinal))
+        {
+            metrics[name] = value;
+        }
+
+        return new JsonObject
+        {
+            ["training_id"] = summary.TrainingId,
+            ["job_name"] = summary.JobName,
+            ["job_status"] = summary.JobStatus,
+            ["decision"] = summary.Decision,
+            ["reason"] = summary.Reason,
+            ["metrics"] = metrics,
+            ["model_name"] = summary.ModelName,
+            ["model_version"] = summary.ModelVersion,
+            ["model_package_arn"] = summary.ModelPackageArn,
+            ["model_package_status"] = summary.ModelPackageStatus,
+            ["model_artifact"] = summary.ModelArtifact,
+            ["model_artifact_sha256"] = summary.ModelArtifactSha256,
+            ["results"] = summary.Results,
+            ["not_done"] = new JsonArray([.. summary.NotDone.Select(n => (JsonNode?)n)]),
         };
     });
 
@@ -211,7 +280,7 @@ public sealed class AwsWorkflowTools(MlopsContext mlops)
     });
 
     [McpServerTool(Name = "deploy_to_endpoint", ReadOnly = false, Destructive = false, Idempotent = false, OpenWorld = true, UseStructuredContent = true)]
-    [Description("Deploys a registered SageMaker-trained model version (a SageMaker model package) to a SageMaker endpoint (MLOPS_DEPLOY_BACKEND=sagemaker) and returns at once: a new endpoint is created; an existing one is updated blue/green with canary, linear or all_at_once traffic shifting, rolled back by SageMaker when its 5xx or latency alarm fires. Follow it with describe_endpoint. Locally trained models are deployed with deploy_model instead.")]
+    [Description("Deploys a registered SageMaker-trained model version (a SageMaker model package) to a SageMaker endpoint (MLOPS_DEPLOY_BACKEND=sagemaker) and returns at once: a new endpoint is created; an existing one is updated blue/green with canary, linear or all_at_once traffic shifting, rolled back by SageMaker when its 5xx or latency alarm fires. The deployment is recorded as `mlops deploy` records it (models/<name>/<version>/sagemaker_deployment.json, not yet settled; returned as record). Follow it with describe_endpoint. Locally trained models are deployed with deploy_model instead.")]
     public Task<JsonObject> DeployToEndpoint(
         [Description("Registered model name (trained with MLOPS_TRAINING_BACKEND=sagemaker and MLOPS_MODEL_REGISTRY=sagemaker).")] string model_name,
         [Description("Registered version such as 1.0.0; default the newest.")] string? version = null,
@@ -286,6 +355,7 @@ public sealed class AwsWorkflowTools(MlopsContext mlops)
             ["wait_interval_seconds"] = started.WaitIntervalInSeconds,
             ["rollback_alarms"] = new JsonArray([.. started.Deployment.RollbackAlarms.Select(a => (JsonNode?)a)]),
             ["status"] = started.Deployment.Created ? "Creating" : "Updating",
+            ["record"] = started.Record,
             ["next"] = $"describe_endpoint with endpoint_name {started.EndpointName}",
         };
     });
@@ -335,6 +405,23 @@ public sealed class AwsWorkflowTools(MlopsContext mlops)
         {
             throw new McpException(e.Message);
         }
+    }
+
+    /// <summary>The run a training_id or a job name (mlops-{training_id}) names; exactly one of them must be given.</summary>
+    private static string TrainingIdFor(string? trainingId, string? jobName)
+    {
+        if (string.IsNullOrWhiteSpace(trainingId) == string.IsNullOrWhiteSpace(jobName))
+        {
+            throw ToolErrors.Invalid("training_id", trainingId ?? jobName, "exactly one of training_id or job_name, as start_training_job returned them");
+        }
+
+        if (!string.IsNullOrWhiteSpace(trainingId))
+        {
+            return trainingId.Trim();
+        }
+
+        return SageMakerPipeline.TrainingIdOf(jobName!.Trim())
+            ?? throw ToolErrors.Invalid("job_name", jobName, $"a job start_training_job named ({SageMakerPipeline.JobNamePrefix}<training_id>)");
     }
 
     private static StepFunctionsWorkflowService Workflow(string tool, out StepFunctionsClient client)

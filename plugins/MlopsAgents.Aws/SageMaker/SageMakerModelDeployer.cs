@@ -29,8 +29,11 @@ public sealed record SageMakerDeployStart(
     string ModelName, string Version, string EndpointName, string ModelPackageArn, string InstanceType, SageMakerDeploymentResult Deployment,
     TrafficShift Shift, int StepPercent, int WaitIntervalInSeconds)
 {
-    /// <summary>Where the registry keeps the version's artifacts (the deployment record goes there once it settles).</summary>
+    /// <summary>Where the registry keeps the version's artifacts (the deployment record goes there).</summary>
     public required string ArtifactPrefix { get; init; }
+
+    /// <summary>The deployment record as written at the start (models/{name}/{version}/sagemaker_deployment.json), not yet settled.</summary>
+    public string Record { get; init; } = string.Empty;
 }
 
 /// <summary>What a deployment did and how the endpoint settled.</summary>
@@ -82,26 +85,7 @@ public sealed class SageMakerModelDeployer(
         var maxPolls = (int)Math.Ceiling(TimeSpan.FromHours(6) / TimeSpan.FromSeconds(Math.Max(1, pollInterval.TotalSeconds)));
         var outcome = await deployment.WaitAsync(endpointName, result.EndpointConfigName, wait, pollInterval, maxPolls, cancellationToken).ConfigureAwait(false);
 
-        var recordJson = new JsonObject
-        {
-            ["model"] = options.ModelName,
-            ["version"] = version,
-            ["endpoint"] = endpointName,
-            ["endpoint_config"] = result.EndpointConfigName,
-            ["model_package_arn"] = packageArn,
-            ["instance_type"] = instanceType,
-            ["created"] = result.Created,
-            ["shift"] = options.Shift.ToString(),
-            ["step_percent"] = options.StepPercent,
-            ["wait_interval_seconds"] = options.WaitIntervalInSeconds,
-            ["rollback_alarms"] = new JsonArray([.. result.RollbackAlarms.Select(a => (JsonNode?)a)]),
-            ["status"] = outcome.Endpoint.Status,
-            ["deployed"] = outcome.Deployed,
-            ["rolled_back"] = outcome.RolledBack,
-            ["failure_reason"] = outcome.Endpoint.FailureReason,
-            ["at"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
-        };
-        var recordRef = await context.Store.PutTextAsync(started.ArtifactPrefix + "sagemaker_deployment.json", recordJson.ToJsonString(JsonOptions), cancellationToken).ConfigureAwait(false);
+        var recordRef = await RecordAsync(started, outcome, cancellationToken).ConfigureAwait(false);
         return new SageMakerDeploySummary(options.ModelName, version, endpointName, packageArn, instanceType, result.Created, options.Shift, result.RollbackAlarms, outcome, recordRef.Location)
         {
             StepPercent = options.StepPercent,
@@ -153,9 +137,44 @@ public sealed class SageMakerModelDeployer(
             AlarmActions = alarmActions,
         }, cancellationToken).ConfigureAwait(false);
 
-        return new SageMakerDeployStart(options.ModelName, version, endpointName, packageArn, instanceType, result, options.Shift, options.StepPercent, options.WaitIntervalInSeconds)
+        var started = new SageMakerDeployStart(options.ModelName, version, endpointName, packageArn, instanceType, result, options.Shift, options.StepPercent, options.WaitIntervalInSeconds)
         {
             ArtifactPrefix = record.ArtifactPrefix,
         };
+
+        // Recorded as soon as SageMaker accepted it, so a deployment whose caller does not wait (deploy_to_endpoint) is on record too.
+        var recordRef = await RecordAsync(started, null, cancellationToken).ConfigureAwait(false);
+        return started with { Record = recordRef.Location };
+    }
+
+    /// <summary>
+    /// Writes the version's deployment record, models/{name}/{version}/sagemaker_deployment.json: when the deployment
+    /// starts (settled false, the endpoint Creating or Updating) and again with how the endpoint settled.
+    /// </summary>
+    public async Task<ArtifactRef> RecordAsync(SageMakerDeployStart started, EndpointOutcome? outcome, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(started);
+        var result = started.Deployment;
+        var recordJson = new JsonObject
+        {
+            ["model"] = started.ModelName,
+            ["version"] = started.Version,
+            ["endpoint"] = started.EndpointName,
+            ["endpoint_config"] = result.EndpointConfigName,
+            ["model_package_arn"] = started.ModelPackageArn,
+            ["instance_type"] = started.InstanceType,
+            ["created"] = result.Created,
+            ["shift"] = started.Shift.ToString(),
+            ["step_percent"] = started.StepPercent,
+            ["wait_interval_seconds"] = started.WaitIntervalInSeconds,
+            ["rollback_alarms"] = new JsonArray([.. result.RollbackAlarms.Select(a => (JsonNode?)a)]),
+            ["status"] = outcome?.Endpoint.Status ?? (result.Created ? "Creating" : "Updating"),
+            ["settled"] = outcome is not null,
+            ["deployed"] = outcome?.Deployed,
+            ["rolled_back"] = outcome?.RolledBack,
+            ["failure_reason"] = outcome?.Endpoint.FailureReason,
+            ["at"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
+        };
+        return await context.Store.PutTextAsync(started.ArtifactPrefix + "sagemaker_deployment.json", recordJson.ToJsonString(JsonOptions), cancellationToken).ConfigureAwait(false);
     }
 }

@@ -96,6 +96,56 @@ public sealed class SageMakerJobFailedException(string jobName, string status, s
     public string? FailureReason { get; } = failureReason;
 }
 
+/// <summary>A run's SageMaker job has not ended yet, so it cannot be judged; finishing does not wait for it.</summary>
+public sealed class SageMakerJobNotFinishedException(string trainingId, string jobName, string status, string? secondaryStatus)
+    : Exception($"SageMaker training job {jobName} of run {trainingId} is still {status}{(secondaryStatus is null ? "" : $" ({secondaryStatus})")}: it can be judged and registered once it has ended Completed, Failed or Stopped; follow it with DescribeTrainingJob (describe_training_job) and finish it then")
+{
+    public string TrainingId { get; } = trainingId;
+    public string JobName { get; } = jobName;
+    public string Status { get; } = status;
+}
+
+/// <summary>
+/// What finishing a run needs beyond phase 1's own artifacts (the manifest, feature definitions and splits), stored by the
+/// start as logs/{training_id}/sagemaker_job.json, so a later process (an MCP call, a Lambda task) can finish a job it
+/// did not start.
+/// </summary>
+public sealed record SageMakerJobFacts
+{
+    public required string TrainingId { get; init; }
+    public required string JobName { get; init; }
+
+    /// <summary>Where the request came from (the issue file, or the tool that started it), for the training history.</summary>
+    public required string RequestSource { get; init; }
+
+    public required string LearningType { get; init; }
+    public required string TaskType { get; init; }
+    public required string Algorithm { get; init; }
+
+    /// <summary>The name a passing model is registered under: the request's model_name or the default for its dataset and algorithm.</summary>
+    public required string ModelName { get; init; }
+
+    public required string DeploymentStrategy { get; init; }
+    public required int MaxRetry { get; init; }
+
+    /// <summary>The request's metric the Judge decides on.</summary>
+    public required string PrimaryMetric { get; init; }
+
+    /// <summary>The FinalMetricDataList entry it is read from, e.g. validation:f1.</summary>
+    public required string JudgedMetric { get; init; }
+
+    public required double Threshold { get; init; }
+    public required IReadOnlyDictionary<string, string> HyperParameters { get; init; }
+    public required string TrainChannel { get; init; }
+    public required string ValidationChannel { get; init; }
+    public required DateTimeOffset StartedAt { get; init; }
+
+    /// <summary>The instances the job runs on; set when the job starts.</summary>
+    public ResourceSelection Resources { get; init; } = null!;
+
+    public string TrainingImage { get; init; } = string.Empty;
+}
+
 /// <summary>
 /// <c>mlops run</c> with MLOPS_TRAINING_BACKEND=sagemaker: phase 1 runs here exactly as on the embedded default (its
 /// artifacts on the configured store, normally S3); the model trains as a SageMaker built-in XGBoost job on spot with
@@ -110,7 +160,7 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
     /// <summary>What a SageMaker run leaves out compared with the embedded default, said with every run.</summary>
     public static readonly IReadOnlyList<string> NotDone =
     [
-        "no local evaluation of the model binary (predictions, confusion matrix, plots, SHAP/LIME, fairness, drift baseline): it is SageMaker XGBoost's format, which this process does not load",
+        "no local evaluation of the model binary (predictions, confusion matrix, plots, SHAP/LIME, fairness, drift baseline): it is SageMaker XGBoost's format or, in script mode, a scikit-learn joblib, neither of which this process loads",
         "no automatic retrain when the Judge says no (max_retry applies to the embedded default only)",
         "no local deployment: `mlops serve` serves locally trained models only (MLOPS_DEPLOY_BACKEND=sagemaker deploys to a SageMaker endpoint instead)",
     ];
@@ -126,6 +176,12 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
     };
 
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
+
+    /// <summary>The stored job facts and outcome: snake_case, like the project's other JSON artifacts.</summary>
+    private static readonly JsonSerializerOptions FactsJson = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    /// <summary>Job names are mlops-{training_id}, so a job name leads back to its run.</summary>
+    public const string JobNamePrefix = "mlops-";
 
     /// <summary>The built-in algorithm for a request, or a <see cref="RequestValidationException"/> naming what is allowed.</summary>
     public static TrainingAlgorithm AlgorithmFor(TrainingRequest request)
@@ -158,32 +214,115 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
 
     /// <summary>
     /// Phase 1 and the start of the job, without waiting for it: what an MCP tool or a Lambda task does, since a job runs
-    /// for hours. The run is recorded as "running" with its job name; describe_training_job (DescribeTrainingJob) follows it.
+    /// for hours. The run is recorded as "running" with its job name and what finishing it needs
+    /// (logs/{training_id}/sagemaker_job.json); describe_training_job follows the job and <see cref="FinishAsync(string, CancellationToken)"/>
+    /// judges and registers it once it has ended.
     /// </summary>
-    public async Task<SageMakerJobStart> StartAsync(TrainingRequest request, CancellationToken cancellationToken = default)
+    public Task<SageMakerJobStart> StartAsync(TrainingRequest request, CancellationToken cancellationToken = default) =>
+        StartAsync(request, "start_training_job", cancellationToken);
+
+    /// <param name="requestSource">Where the request came from (an issue, a tool), for the training history.</param>
+    public async Task<SageMakerJobStart> StartAsync(TrainingRequest request, string requestSource, CancellationToken cancellationToken = default)
     {
-        var p = await PrepareJobAsync(request, cancellationToken).ConfigureAwait(false);
+        var p = await PrepareJobAsync(request, requestSource, cancellationToken).ConfigureAwait(false);
         var started = await training.StartAsync(p.Job, cancellationToken).ConfigureAwait(false);
         Report($"[2/5] started {started.JobArn}; not waiting for it");
-        context.Registry.SaveRun(new RunRecord(p.TrainingId, p.Dataset.DatasetId, p.Dataset.Version, request.Algorithm, request.TaskType, "running", null, p.Parameters,
-            new Dictionary<string, double>(), new Dictionary<string, string>(StringComparer.Ordinal) { ["sagemaker_job"] = p.Job.JobName, ["train_channel"] = p.TrainRef.Location, ["validation_channel"] = p.TestRef.Location },
-            new Dictionary<string, double>(), p.StartedAt, null, null));
+        await RecordStartAsync(p, started.Resources, started.TrainingImage, cancellationToken).ConfigureAwait(false);
         return new SageMakerJobStart(p.TrainingId, started.JobName, started.JobArn, started.TrainingImage, started.Resources,
-            p.Job.Channels[0].S3Uri, p.Job.Channels[1].S3Uri, p.Job.OutputS3Uri, started.CheckpointS3Uri, p.Metric, "validation:" + p.EvalMetric, p.Threshold, p.Job.HyperParameters);
+            p.Job.Channels[0].S3Uri, p.Job.Channels[1].S3Uri, p.Job.OutputS3Uri, started.CheckpointS3Uri, p.Metric, p.Facts.JudgedMetric, p.Threshold, p.Job.HyperParameters);
     }
 
+    /// <summary>Phase 1, the job, waiting for it to end, then <see cref="FinishAsync(string, CancellationToken)"/>'s work on what it left.</summary>
     public async Task<SageMakerRunSummary> RunAsync(TrainingRequest request, string requestSource, CancellationToken cancellationToken = default)
     {
-        var total = Stopwatch.StartNew();
-        var p = await PrepareJobAsync(request, cancellationToken).ConfigureAwait(false);
-        var (startedAt, metric, evalMetric, threshold, dataset, target, trainingId, data, trainRef, testRef, hyperparameters, jobName) =
-            (p.StartedAt, p.Metric, p.EvalMetric, p.Threshold, p.Dataset, p.Target, p.TrainingId, p.Data, p.TrainRef, p.TestRef, p.HyperParameters, p.Job.JobName);
-        var job = await training.RunAsync(p.Job, cancellationToken, new InlineProgress(m => Report("      " + m))).ConfigureAwait(false);
-        var parameters = p.Parameters;
+        var p = await PrepareJobAsync(request, requestSource, cancellationToken).ConfigureAwait(false);
+        var started = await training.StartAsync(p.Job, cancellationToken).ConfigureAwait(false);
+        var facts = await RecordStartAsync(p, started.Resources, started.TrainingImage, cancellationToken).ConfigureAwait(false);
+        var job = await training.WaitAsync(started, cancellationToken, new InlineProgress(m => Report("      " + m))).ConfigureAwait(false);
+        return await CompleteAsync(facts, p.Data, job, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The training id of a job this pipeline named (mlops-{training_id}), or null for any other name.</summary>
+    public static string? TrainingIdOf(string jobName) =>
+        jobName.StartsWith(JobNamePrefix, StringComparison.Ordinal) && jobName.Length > JobNamePrefix.Length ? jobName[JobNamePrefix.Length..] : null;
+
+    /// <summary>
+    /// Finishes a run whose job was started without waiting: reads the job (DescribeTrainingJob), and once it has ended
+    /// downloads and checksums the model, judges SageMaker's final metric, registers a passing model, and writes
+    /// results.json, the history and the run, from what <see cref="StartAsync"/> stored. A job still running is an error
+    /// (<see cref="SageMakerJobNotFinishedException"/>; this does not wait); a Failed or Stopped job marks the run failed and
+    /// throws <see cref="SageMakerJobFailedException"/>. A run already finished returns its recorded outcome, so a second
+    /// call registers nothing.
+    /// </summary>
+    public async Task<SageMakerRunSummary> FinishAsync(string trainingId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(trainingId);
+        var run = context.Registry.GetRun(trainingId)
+            ?? throw new RequestValidationException("training_id", trainingId, "the training_id of a run start_training_job started (the registry has no run of that id)");
+        if (!run.Artifacts.TryGetValue("sagemaker_job_facts", out var factsKey))
+        {
+            throw new RequestValidationException("training_id", trainingId, "a run started on SageMaker by start_training_job; this run has no SageMaker job to finish");
+        }
+
+        if (run.Status == "finished" && run.Artifacts.TryGetValue("sagemaker_outcome", out var outcomeKey))
+        {
+            Report($"[{trainingId}] already finished: the recorded outcome, nothing registered again");
+            return JsonSerializer.Deserialize<SageMakerRunSummary>(await context.Store.ReadTextAsync(outcomeKey, cancellationToken).ConfigureAwait(false), FactsJson)
+                ?? throw new InvalidOperationException($"{outcomeKey} is empty.");
+        }
+
+        var facts = JsonSerializer.Deserialize<SageMakerJobFacts>(await context.Store.ReadTextAsync(factsKey, cancellationToken).ConfigureAwait(false), FactsJson)
+            ?? throw new InvalidOperationException($"{factsKey} is empty.");
+        var description = await sagemaker.DescribeTrainingJobAsync(facts.JobName, cancellationToken).ConfigureAwait(false);
+        if (description.Status is not ("Completed" or "Failed" or "Stopped"))
+        {
+            throw new SageMakerJobNotFinishedException(trainingId, facts.JobName, description.Status, description.SecondaryStatus);
+        }
+
+        Report($"[{trainingId}] {facts.JobName}: {description.Status} ({description.SecondaryStatus})");
+        var data = await new PreparationService(context).LoadAsync(trainingId, cancellationToken).ConfigureAwait(false);
+        var job = new SageMakerTrainingResult(description.JobName, description.Status, description.ModelArtifactS3Uri, description.FailureReason, description.BillableTimeInSeconds, facts.Resources, 1)
+        {
+            FinalMetrics = description.FinalMetrics,
+            TrainingImage = facts.TrainingImage,
+        };
+        return await CompleteAsync(facts, data, job, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Stores what finishing the run needs and records the run as running, before the job can end.</summary>
+    private async Task<SageMakerJobFacts> RecordStartAsync(PreparedJob p, ResourceSelection resources, string trainingImage, CancellationToken ct)
+    {
+        var facts = p.Facts with { Resources = resources, TrainingImage = trainingImage };
+        var factsRef = await context.PutTextAsync(p.TrainingId, "sagemaker_job_facts", ArtifactKeys.Log(p.TrainingId, "sagemaker_job.json"), JsonSerializer.Serialize(facts, FactsJson), ct).ConfigureAwait(false);
+        context.Registry.SaveRun(new RunRecord(p.TrainingId, p.Dataset.DatasetId, p.Dataset.Version, facts.Algorithm, facts.TaskType, "running", null, p.Parameters,
+            new Dictionary<string, double>(), new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["sagemaker_job"] = p.Job.JobName,
+                ["sagemaker_job_facts"] = factsRef.Key,
+                ["train_channel"] = facts.TrainChannel,
+                ["validation_channel"] = facts.ValidationChannel,
+            },
+            new Dictionary<string, double>(), p.StartedAt, null, null));
+        return facts;
+    }
+
+    /// <summary>Everything after the job ended, the same whether this process waited for it or not.</summary>
+    private async Task<SageMakerRunSummary> CompleteAsync(SageMakerJobFacts facts, PreparedData data, SageMakerTrainingResult job, CancellationToken cancellationToken)
+    {
+        var (trainingId, jobName, metric, threshold) = (facts.TrainingId, facts.JobName, facts.PrimaryMetric, facts.Threshold);
+        var manifest = data.Manifest;
+        var parameters = facts.HyperParameters.ToDictionary(p => p.Key, p => (object)p.Value, StringComparer.Ordinal);
+        var baseArtifacts = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["sagemaker_job"] = jobName,
+            ["sagemaker_job_facts"] = ArtifactKeys.Log(trainingId, "sagemaker_job.json"),
+            ["train_channel"] = facts.TrainChannel,
+            ["validation_channel"] = facts.ValidationChannel,
+        };
         if (!job.Succeeded)
         {
-            context.Registry.SaveRun(new RunRecord(trainingId, dataset.DatasetId, dataset.Version, request.Algorithm, request.TaskType, "failed", null, parameters,
-                new Dictionary<string, double>(), new Dictionary<string, string> { ["sagemaker_job"] = jobName }, new Dictionary<string, double>(), startedAt, DateTimeOffset.UtcNow, null));
+            context.Registry.SaveRun(new RunRecord(trainingId, manifest.DatasetId, manifest.DatasetVersion, facts.Algorithm, facts.TaskType, "failed", null, parameters,
+                new Dictionary<string, double>(), baseArtifacts, new Dictionary<string, double>(), facts.StartedAt, DateTimeOffset.UtcNow, null));
             throw new SageMakerJobFailedException(jobName, job.Status, job.FailureReason);
         }
 
@@ -196,20 +335,20 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
         Report($"      model artifact {artifactUri}: {bytes.ToString(CultureInfo.InvariantCulture)} bytes, sha256 {sha256}, saved to {localModel}");
 
         // ---- Phases 3–4: the Judge on SageMaker's metric over the held-out split ----
-        Report($"[3/5] evaluation: SageMaker's validation:{evalMetric} on the {data.Test.RowCount} held-out rows (no local evaluation of the XGBoost binary)");
+        Report($"[3/5] evaluation: SageMaker's {facts.JudgedMetric} on the {manifest.TestRows} held-out rows (no local evaluation of the model binary)");
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
-        var reported = job.FinalMetrics.TryGetValue("validation:" + evalMetric, out var value);
-        if (reported)
+        var judged = JudgedValue(facts, job.FinalMetrics);
+        if (judged is { } value)
         {
             metrics[metric] = value;
         }
 
         var verdict = Judge.Decide(metrics, metric, threshold, 0, 0);
-        var reason = !reported
-            ? $"SageMaker reported no validation:{evalMetric} for {jobName} (its FinalMetricDataList: {string.Join(", ", job.FinalMetrics.Keys.DefaultIfEmpty("empty"))}), so the model cannot be judged; nothing is registered."
-            : verdict.Decision == JudgeDecisions.Pass || request.MaxRetry == 0
+        var reason = judged is null
+            ? $"SageMaker reported no {facts.JudgedMetric} for {jobName} (its FinalMetricDataList: {string.Join(", ", job.FinalMetrics.Keys.DefaultIfEmpty("empty"))}), so the model cannot be judged; nothing is registered."
+            : verdict.Decision == JudgeDecisions.Pass || facts.MaxRetry == 0
                 ? verdict.Reason
-                : verdict.Reason + $" SageMaker runs do not retrain automatically, so max_retry {request.MaxRetry.ToString(CultureInfo.InvariantCulture)} was not used.";
+                : verdict.Reason + $" SageMaker runs do not retrain automatically, so max_retry {facts.MaxRetry.ToString(CultureInfo.InvariantCulture)} was not used.";
 
         Report($"[4/5] judge: {verdict.Decision}: {reason}");
         foreach (var (name, final) in job.FinalMetrics)
@@ -221,8 +360,8 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
         string? modelName = null, version = null, packageArn = null, packageStatus = null;
         if (verdict.Decision == JudgeDecisions.Pass)
         {
-            modelName = request.ModelName ?? PackagingService.DefaultModelName(dataset.DatasetId, request.Algorithm);
-            (version, packageArn, packageStatus) = await RegisterAsync(modelName, data, job, hyperparameters, artifactUri, sha256, metric, metrics, reason, cancellationToken).ConfigureAwait(false);
+            modelName = facts.ModelName;
+            (version, packageArn, packageStatus) = await RegisterAsync(modelName, facts, data, job, artifactUri, sha256, metrics, reason, cancellationToken).ConfigureAwait(false);
             Report($"[5/5] registered {modelName} {version}" + (packageArn is null ? " in the local registry" : $"; SageMaker model package {packageArn} {packageStatus}") + "; not deployed (SageMaker runs deploy nothing locally)");
         }
         else
@@ -230,25 +369,20 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
             Report("[5/5] skipped: the Judge did not pass the model, so nothing is registered");
         }
 
-        var artifacts = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["sagemaker_job"] = jobName,
-            ["model_artifact"] = artifactUri,
-            ["train_channel"] = trainRef.Location,
-            ["validation_channel"] = testRef.Location,
-        };
+        var artifacts = new Dictionary<string, string>(baseArtifacts, StringComparer.Ordinal) { ["model_artifact"] = artifactUri };
         var results = new JsonObject
         {
             ["training_id"] = trainingId,
             ["backend"] = "sagemaker",
-            ["learning_type"] = request.LearningType,
-            ["task_type"] = request.TaskType,
-            ["algorithm"] = request.Algorithm,
-            ["dataset"] = new JsonObject { ["dataset_id"] = dataset.DatasetId, ["version"] = dataset.Version, ["sha256"] = dataset.Sha256, ["target"] = target },
-            ["split"] = new JsonObject { ["train"] = data.Manifest.TrainRows, ["validation"] = data.Manifest.ValidationRows, ["test"] = data.Manifest.TestRows },
-            ["hyperparameters"] = JsonSerializer.SerializeToNode(hyperparameters),
+            ["learning_type"] = facts.LearningType,
+            ["task_type"] = facts.TaskType,
+            ["algorithm"] = facts.Algorithm,
+            ["dataset"] = new JsonObject { ["dataset_id"] = manifest.DatasetId, ["version"] = manifest.DatasetVersion, ["sha256"] = manifest.DatasetSha256, ["target"] = manifest.Target },
+            ["split"] = new JsonObject { ["train"] = manifest.TrainRows, ["validation"] = manifest.ValidationRows, ["test"] = manifest.TestRows },
+            ["hyperparameters"] = JsonSerializer.SerializeToNode(facts.HyperParameters),
             ["metrics"] = JsonSerializer.SerializeToNode(metrics),
             ["primary_metric"] = metric,
+            ["judged_metric"] = facts.JudgedMetric,
             ["judge"] = JsonSerializer.SerializeToNode(verdict with { Reason = reason }),
             ["sagemaker"] = new JsonObject
             {
@@ -269,14 +403,12 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
         };
         var resultsRef = await context.PutTextAsync(trainingId, "results", ArtifactKeys.Evaluation(trainingId, "results.json"), results.ToJsonString(JsonOptions), cancellationToken).ConfigureAwait(false);
         artifacts["results"] = resultsRef.Key;
-        context.Registry.SaveRun(new RunRecord(trainingId, dataset.DatasetId, dataset.Version, request.Algorithm, request.TaskType, "finished", verdict.Decision, parameters,
-            metrics, artifacts, new Dictionary<string, double> { ["total"] = total.Elapsed.TotalSeconds }, startedAt, DateTimeOffset.UtcNow, null));
 
-        var manifest = data.Manifest;
+        var elapsed = DateTimeOffset.UtcNow - facts.StartedAt;
         var history = HistoryWriter.Render(new TrainingHistoryEntry(
-            trainingId, startedAt, total.Elapsed, requestSource, dataset.DatasetId, dataset.Version, dataset.Sha256,
-            manifest.Rows, manifest.TrainRows, manifest.ValidationRows, manifest.TestRows, manifest.FeatureNames, target!,
-            request.LearningType, request.TaskType, request.Algorithm, parameters, metrics, metric, threshold,
+            trainingId, facts.StartedAt, elapsed, facts.RequestSource, manifest.DatasetId, manifest.DatasetVersion, manifest.DatasetSha256,
+            manifest.Rows, manifest.TrainRows, manifest.ValidationRows, manifest.TestRows, manifest.FeatureNames, manifest.Target,
+            facts.LearningType, facts.TaskType, facts.Algorithm, parameters, metrics, metric, threshold,
             verdict.Decision, reason, 1, modelName, version, null)
         {
             ExtraSections = [SageMakerSection(job, artifactUri, sha256, packageArn, packageStatus)],
@@ -284,17 +416,27 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
         var historyPath = Path.Combine(context.Home.TrainingHistoryDirectory, trainingId + ".md");
         await AtomicFile.WriteAllTextAsync(historyPath, history, cancellationToken).ConfigureAwait(false);
         await context.PutTextAsync(trainingId, "history", ArtifactKeys.Log(trainingId, "training_history.md"), history, cancellationToken).ConfigureAwait(false);
-        Report($"done in {total.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s: {verdict.Decision}");
 
-        return new SageMakerRunSummary(trainingId, verdict.Decision, reason, metrics, jobName, job.Status, job.TrainingImage ?? "", job.Resources, job.BillableTimeInSeconds,
+        var summary = new SageMakerRunSummary(trainingId, verdict.Decision, reason, metrics, jobName, job.Status, job.TrainingImage ?? "", job.Resources, job.BillableTimeInSeconds,
             artifactUri, sha256, bytes, modelName, version, packageArn, packageStatus, resultsRef.Location, historyPath, NotDone)
         {
-            DeploymentStrategy = request.DeploymentStrategy,
+            DeploymentStrategy = facts.DeploymentStrategy,
         };
+
+        // The outcome is stored before the run says finished, so a second finish finds it and registers nothing.
+        artifacts["sagemaker_outcome"] = (await context.PutTextAsync(trainingId, "sagemaker_outcome", ArtifactKeys.Log(trainingId, "sagemaker_outcome.json"), JsonSerializer.Serialize(summary, FactsJson), cancellationToken).ConfigureAwait(false)).Key;
+        context.Registry.SaveRun(new RunRecord(trainingId, manifest.DatasetId, manifest.DatasetVersion, facts.Algorithm, facts.TaskType, "finished", verdict.Decision, parameters,
+            metrics, artifacts, new Dictionary<string, double> { ["total"] = elapsed.TotalSeconds }, facts.StartedAt, DateTimeOffset.UtcNow, null));
+        Report($"done in {elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s: {verdict.Decision}");
+        return summary;
     }
 
+    /// <summary>The value the Judge reads from SageMaker's final metrics, or null when the job did not report it.</summary>
+    private static double? JudgedValue(SageMakerJobFacts facts, IReadOnlyDictionary<string, double> finalMetrics) =>
+        finalMetrics.TryGetValue(facts.JudgedMetric, out var value) ? value : null;
+
     /// <summary>Phase 1 on the configured store and the job's request: shared by <see cref="StartAsync"/> and <see cref="RunAsync"/>.</summary>
-    private async Task<PreparedJob> PrepareJobAsync(TrainingRequest request, CancellationToken cancellationToken)
+    private async Task<PreparedJob> PrepareJobAsync(TrainingRequest request, string requestSource, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var startedAt = DateTimeOffset.UtcNow;
@@ -333,7 +475,7 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
         var trainRef = await context.Store.PutTextAsync(channels + "train/train.csv", ChannelCsv(data.Train, weighted), cancellationToken).ConfigureAwait(false);
         var testRef = await context.Store.PutTextAsync(channels + "validation/validation.csv", ChannelCsv(data.Test, weighted), cancellationToken).ConfigureAwait(false);
         var hyperparameters = algorithm == TrainingAlgorithm.Script ? ScriptModeJob.HyperParameters(request, classes, weighted) : HyperParameters(request, classes, evalMetric, weighted);
-        var jobName = "mlops-" + trainingId;
+        var jobName = JobNamePrefix + trainingId;
         Report($"[2/5] training on SageMaker: {(algorithm == TrainingAlgorithm.Script ? $"scikit-learn script mode ({ScriptModeJob.Estimators[request.Algorithm]})" : "built-in XGBoost")}, job {jobName} ({string.Join(", ", hyperparameters.Select(p => $"{p.Key}={p.Value}"))})");
         var job = new SageMakerTrainingRequest
         {
@@ -354,7 +496,26 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
             Script = algorithm == TrainingAlgorithm.Script ? await ScriptModeJob.UploadAsync(context.Store, settings, sagemaker.Region, request.TaskType, cancellationToken).ConfigureAwait(false) : null,
         };
         var parameters = hyperparameters.ToDictionary(p => p.Key, p => (object)p.Value, StringComparer.Ordinal);
-        return new PreparedJob(startedAt, metric, evalMetric, threshold, dataset, target!, trainingId, data, trainRef, testRef, hyperparameters, parameters, job);
+        var facts = new SageMakerJobFacts
+        {
+            TrainingId = trainingId,
+            JobName = jobName,
+            RequestSource = requestSource,
+            LearningType = request.LearningType,
+            TaskType = request.TaskType,
+            Algorithm = request.Algorithm,
+            ModelName = request.ModelName ?? PackagingService.DefaultModelName(dataset.DatasetId, request.Algorithm),
+            DeploymentStrategy = request.DeploymentStrategy,
+            MaxRetry = request.MaxRetry,
+            PrimaryMetric = metric,
+            JudgedMetric = "validation:" + evalMetric,
+            Threshold = threshold,
+            HyperParameters = hyperparameters,
+            TrainChannel = trainRef.Location,
+            ValidationChannel = testRef.Location,
+            StartedAt = startedAt,
+        };
+        return new PreparedJob(startedAt, metric, evalMetric, threshold, dataset, target!, trainingId, data, trainRef, testRef, hyperparameters, parameters, job, facts);
     }
 
 
@@ -430,11 +591,20 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
     }
 
     private async Task<(string Version, string? PackageArn, string? PackageStatus)> RegisterAsync(
-        string modelName, PreparedData data, SageMakerTrainingResult job, IReadOnlyDictionary<string, string> hyperparameters, string artifactUri, string sha256, string metric, IReadOnlyDictionary<string, double> metrics, string reason, CancellationToken ct)
+        string modelName, SageMakerJobFacts facts, PreparedData data, SageMakerTrainingResult job, string artifactUri, string sha256, IReadOnlyDictionary<string, double> metrics, string reason, CancellationToken ct)
     {
+        var (metric, hyperparameters) = (facts.PrimaryMetric, facts.HyperParameters);
         var preprocessor = data.Preprocessor;
-        var schemaHash = Sha256Hex(JsonSerializer.Serialize(new { columns = preprocessor.Columns, features = preprocessor.FeatureNames, classes = preprocessor.ClassNames, task = preprocessor.Task }));
         var models = new ModelRegistryService(context.Registry, context.Store);
+        if (context.Registry.ListModelVersions(modelName).FirstOrDefault(v => v.TrainingId == data.Manifest.TrainingId) is { } already)
+        {
+            // A finish cut off after registering: the version stands, and a second one for the same job would be a duplicate.
+            var recorded = JsonNode.Parse(await context.Store.ReadTextAsync(already.ArtifactPrefix + "sagemaker_model.json", ct).ConfigureAwait(false))!;
+            var arn = recorded["model_package_arn"]?.GetValue<string>();
+            return (already.Version, arn, arn is null ? null : nameof(ModelApprovalStatus.Approved));
+        }
+
+        var schemaHash = Sha256Hex(JsonSerializer.Serialize(new { columns = preprocessor.Columns, features = preprocessor.FeatureNames, classes = preprocessor.ClassNames, task = preprocessor.Task }));
         var version = models.NextVersion(modelName, schemaHash).ToString();
 
         string? packageArn = null, packageStatus = null;
@@ -461,7 +631,7 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
             ["version"] = version,
             ["training_id"] = data.Manifest.TrainingId,
             ["backend"] = "sagemaker",
-            ["algorithm"] = "xgboost",
+            ["algorithm"] = facts.Algorithm,
             ["sagemaker_job"] = job.JobName,
             ["training_image"] = job.TrainingImage,
             ["model_data_url"] = artifactUri,
@@ -531,7 +701,8 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
 
     private sealed record PreparedJob(
         DateTimeOffset StartedAt, string Metric, string EvalMetric, double Threshold, DatasetVersion Dataset, string Target, string TrainingId,
-        PreparedData Data, ArtifactRef TrainRef, ArtifactRef TestRef, SortedDictionary<string, string> HyperParameters, Dictionary<string, object> Parameters, SageMakerTrainingRequest Job);
+        PreparedData Data, ArtifactRef TrainRef, ArtifactRef TestRef, SortedDictionary<string, string> HyperParameters, Dictionary<string, object> Parameters, SageMakerTrainingRequest Job,
+        SageMakerJobFacts Facts);
 
     private static string Sha256Hex(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 

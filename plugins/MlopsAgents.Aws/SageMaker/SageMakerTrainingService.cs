@@ -77,10 +77,19 @@ public sealed class SageMakerTrainingService(SageMakerClient sagemaker, RetryDel
         return new StartedTrainingJob(request.JobName, arn, resources, spec.Script?.ImageUri ?? BuiltInAlgorithmImages.TrainingImage(request.Algorithm, sagemaker.Region), spec.Spot?.CheckpointS3Uri);
     }
 
+    /// <summary>Starts the job and waits for it to end (<see cref="StartAsync"/>, then <see cref="WaitAsync"/>).</summary>
     /// <param name="progress">Told of the job's start and of every status change while it runs.</param>
     public async Task<SageMakerTrainingResult> RunAsync(SageMakerTrainingRequest request, CancellationToken cancellationToken = default, IProgress<string>? progress = null)
     {
         var started = await StartAsync(request, cancellationToken).ConfigureAwait(false);
+        return await WaitAsync(started, cancellationToken, progress).ConfigureAwait(false);
+    }
+
+    /// <summary>Polls a started job with DescribeTrainingJob until it is Completed, Failed or Stopped.</summary>
+    /// <param name="progress">Told of the job's start and of every status change while it runs.</param>
+    public async Task<SageMakerTrainingResult> WaitAsync(StartedTrainingJob started, CancellationToken cancellationToken = default, IProgress<string>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(started);
         var resources = started.Resources;
         progress?.Report($"started {started.JobArn}: {resources.TrainingInstanceCount.ToString(System.Globalization.CultureInfo.InvariantCulture)} x {resources.TrainingInstanceType}{(resources.UseSpot ? " on spot with checkpoints" : " on demand")}");
         string? lastStatus = null;
@@ -89,7 +98,7 @@ public sealed class SageMakerTrainingService(SageMakerClient sagemaker, RetryDel
         var maxPolls = (int)Math.Ceiling((resources.MaxWaitTimeInSeconds + 3600) / Math.Max(1, pollInterval.TotalSeconds));
         for (var polls = 1; ; polls++)
         {
-            var job = await sagemaker.DescribeTrainingJobAsync(request.JobName, cancellationToken).ConfigureAwait(false);
+            var job = await sagemaker.DescribeTrainingJobAsync(started.JobName, cancellationToken).ConfigureAwait(false);
             var status = $"{job.Status} ({job.SecondaryStatus})";
             if (status != lastStatus)
             {
@@ -108,7 +117,7 @@ public sealed class SageMakerTrainingService(SageMakerClient sagemaker, RetryDel
 
             if (polls >= maxPolls)
             {
-                throw new TimeoutException($"SageMaker training job {request.JobName} is still {job.Status} ({job.SecondaryStatus}) after {polls} polls, past its own time limit.");
+                throw new TimeoutException($"SageMaker training job {started.JobName} is still {job.Status} ({job.SecondaryStatus}) after {polls} polls, past its own time limit.");
             }
 
             await wait(pollInterval, cancellationToken).ConfigureAwait(false);

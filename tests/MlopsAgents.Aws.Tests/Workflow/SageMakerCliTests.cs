@@ -200,6 +200,16 @@ public sealed class SageMakerCliTests(S3rverFixture s3rver) : IClassFixture<S3rv
             Assert.Equal("breast-cancer-classifier-1-0-0", JsonNode.Parse(calls[5].Body)!["EndpointConfigName"]!.GetValue<string>());
             Assert.Contains("SageMaker endpoint breast-cancer-classifier: created on ml.m5.large", stdout, StringComparison.Ordinal);
             Assert.Contains("InService on breast-cancer-classifier-1-0-0", stdout, StringComparison.Ordinal);
+
+            // The record the start wrote, rewritten once the endpoint settled (deploy_to_endpoint writes the first through the same code).
+            using var s3 = s3rver.CreateClient();
+            using var stored = await s3.GetObjectAsync(Bucket, "team/models/breast-cancer-classifier/1.0.0/sagemaker_deployment.json");
+            var record = JsonNode.Parse(await new StreamReader(stored.ResponseStream).ReadToEndAsync())!;
+            Assert.Equal("breast-cancer-classifier-1-0-0", record["endpoint_config"]!.GetValue<string>());
+            Assert.Equal("InService", record["status"]!.GetValue<string>());
+            Assert.True(record["settled"]!.GetValue<bool>());
+            Assert.True(record["deployed"]!.GetValue<bool>());
+            Assert.False(record["rolled_back"]!.GetValue<bool>());
         }
         finally
         {

@@ -95,6 +95,11 @@ public sealed class SageMakerScriptCliTests(S3rverFixture s3rver) : IClassFixtur
             var json = JsonNode.Parse(await new StreamReader(results.ResponseStream).ReadToEndAsync())!;
             Assert.Equal("random_forest", json["algorithm"]!.GetValue<string>());
             Assert.Equal("sagemaker", json["backend"]!.GetValue<string>());
+            using var model = await s3.GetObjectAsync(Bucket, $"team/{version.ArtifactPrefix}sagemaker_model.json");
+            var recorded = JsonNode.Parse(await new StreamReader(model.ResponseStream).ReadToEndAsync())!;
+            Assert.Equal("random_forest", recorded["algorithm"]!.GetValue<string>());
+            Assert.Equal("sagemaker", recorded["backend"]!.GetValue<string>());
+            Assert.Contains("sagemaker-scikit-learn:1.2-1-cpu-py3", recorded["training_image"]!.GetValue<string>(), StringComparison.Ordinal);
         }
         finally
         {

@@ -1,0 +1,234 @@
+using System.Text.Json.Nodes;
+using Amazon.S3.Model;
+using MlopsAgents.Aws.Tests.Support;
+using MlopsAgents.Plugins.Registry;
+using MlopsAgents.Tests.Support;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+
+namespace MlopsAgents.Aws.Tests.McpTools;
+
+/// <summary>
+/// start_training_job, then finish_training_job in a later call, through the real <c>mlops-mcp</c> over stdio: the
+/// SageMaker calls go to the signed Kestrel stub, which replays the job's states; the data and the model go to s3rver.
+/// </summary>
+public sealed class FinishTrainingJobToolTests(S3rverFixture s3rver) : IClassFixture<S3rverFixture>
+{
+    private const string Role = "arn:aws:iam::111122223333:role/mlops-dev-training";
+    private const string ModelKey = "team/fixtures/model.tar.gz";
+    private const string PackageArn = "arn:aws:sagemaker:us-east-1:111122223333:model-package/breast-cancer-classifier/1";
+    private const string ModelName = "breast-cancer-classifier";
+    private readonly string Bucket = "mlops-finish-" + Guid.NewGuid().ToString("N")[..12];
+
+    [Fact]
+    public async Task FinishTrainingJob_JobRunningThenCompleted_RefusesThenJudgesAndRegistersOnce()
+    {
+        using var dir = new TempDir();
+        await using var stub = await AwsStub.StartAsync();
+        var env = await EnvironmentAsync(dir.Path, stub);
+        env["MLOPS_MODEL_REGISTRY"] = "sagemaker";
+        await using var client = await StartServerAsync(env);
+        var (trainingId, jobName) = await StartAsync(client, stub);
+
+        stub.Reply(Job("InProgress", null));
+        var described = Ok(await client.CallToolAsync("describe_training_job", Args(("job_name", jobName))));
+        Assert.Equal("InProgress", described["status"]!.GetValue<string>());
+
+        stub.Reply(Job("InProgress", null));
+        var refused = Error(await client.CallToolAsync("finish_training_job", Args(("training_id", trainingId))));
+        Assert.Contains($"SageMaker training job {jobName} of run {trainingId} is still InProgress (Training)", refused, StringComparison.Ordinal);
+        Assert.Equal("running", Registry(dir.Path).GetRun(trainingId)!.Status);
+
+        stub.Reply(
+            Job("Completed", 0.95),
+            StubResponse.Ok("""{"ModelPackageGroupArn":"arn:aws:sagemaker:us-east-1:111122223333:model-package-group/breast-cancer-classifier"}"""),
+            StubResponse.Ok($$"""{"ModelPackageArn":"{{PackageArn}}"}"""),
+            StubResponse.Ok($$"""{"ModelPackageArn":"{{PackageArn}}"}"""));
+        var before = stub.Requests.Count;
+        var finished = Ok(await client.CallToolAsync("finish_training_job", Args(("job_name", jobName))));
+
+        Assert.Equal(
+            ["SageMaker.DescribeTrainingJob", "SageMaker.CreateModelPackageGroup", "SageMaker.CreateModelPackage", "SageMaker.UpdateModelPackage"],
+            stub.Requests.Skip(before).Select(r => r.Header("x-amz-target")));
+        Assert.Equal(jobName, JsonNode.Parse(stub.Requests[before].Body)!["TrainingJobName"]!.GetValue<string>());
+        Assert.Equal("pass", finished["decision"]!.GetValue<string>());
+        Assert.Equal(0.95, finished["metrics"]!["f1_score"]!.GetValue<double>());
+        Assert.Equal(ModelName, finished["model_name"]!.GetValue<string>());
+        Assert.Equal("1.0.0", finished["model_version"]!.GetValue<string>());
+        Assert.Equal(PackageArn, finished["model_package_arn"]!.GetValue<string>());
+        Assert.Equal("Approved", finished["model_package_status"]!.GetValue<string>());
+        Assert.EndsWith($"evaluations/{trainingId}/results.json", finished["results"]!.GetValue<string>(), StringComparison.Ordinal);
+        var registry = Registry(dir.Path);
+        Assert.Equal("finished", registry.GetRun(trainingId)!.Status);
+        Assert.Equal("1.0.0", Assert.Single(registry.ListModelVersions(ModelName)).Version);
+
+        // The results the finish wrote on the store say what the Judge read.
+        using (var s3 = s3rver.CreateClient())
+        {
+            using var results = await s3.GetObjectAsync(Bucket, $"team/evaluations/{trainingId}/results.json");
+            var json = JsonNode.Parse(await new StreamReader(results.ResponseStream).ReadToEndAsync())!;
+            Assert.Equal("validation:f1", json["judged_metric"]!.GetValue<string>());
+            Assert.Equal(ModelName, json["model"]!["name"]!.GetValue<string>());
+        }
+
+        var count = stub.Requests.Count;
+        var again = Ok(await client.CallToolAsync("finish_training_job", Args(("training_id", trainingId))));
+
+        Assert.Equal(count, stub.Requests.Count);
+        Assert.True(JsonNode.DeepEquals(finished, again), $"{finished} vs {again}");
+        Assert.Single(Registry(dir.Path).ListModelVersions(ModelName));
+    }
+
+    [Fact]
+    public async Task FinishTrainingJob_JobFailed_ErrorCarriesFailureReasonAndRunIsFailed()
+    {
+        using var dir = new TempDir();
+        await using var stub = await AwsStub.StartAsync();
+        await using var client = await StartServerAsync(await EnvironmentAsync(dir.Path, stub));
+        var (trainingId, _) = await StartAsync(client, stub);
+        var failed = JsonNode.Parse(Job("Failed", null).Body)!.AsObject();
+        failed["FailureReason"] = "AlgorithmError: label column has values outside [0, 1]";
+        stub.Reply(StubResponse.Ok(failed.ToJsonString()));
+
+        var text = Error(await client.CallToolAsync("finish_training_job", Args(("training_id", trainingId))));
+
+        Assert.Contains("ended Failed: AlgorithmError: label column has values outside [0, 1]", text, StringComparison.Ordinal);
+        Assert.Contains($"Run {trainingId} is marked failed", text, StringComparison.Ordinal);
+        var run = Registry(dir.Path).GetRun(trainingId)!;
+        Assert.Equal("failed", run.Status);
+        Assert.Null(run.Decision);
+        Assert.Empty(Registry(dir.Path).ListModelVersions(ModelName));
+    }
+
+    [Fact]
+    public async Task FinishTrainingJob_MetricUnderThreshold_FailsAndRegistersNothing()
+    {
+        using var dir = new TempDir();
+        await using var stub = await AwsStub.StartAsync();
+        var env = await EnvironmentAsync(dir.Path, stub);
+        env["MLOPS_MODEL_REGISTRY"] = "sagemaker";
+        await using var client = await StartServerAsync(env);
+        var (trainingId, _) = await StartAsync(client, stub);
+        stub.Reply(Job("Completed", 0.61));
+        var before = stub.Requests.Count;
+
+        var result = Ok(await client.CallToolAsync("finish_training_job", Args(("training_id", trainingId))));
+
+        // Only the describe: no model package group, package or approval for a model the Judge turned down.
+        Assert.Equal("SageMaker.DescribeTrainingJob", Assert.Single(stub.Requests.Skip(before)).Header("x-amz-target"));
+        Assert.Equal("fail", result["decision"]!.GetValue<string>());
+        Assert.Contains("0.85", result["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Null(result["model_version"]);
+        Assert.Null(result["model_package_arn"]);
+        var run = Registry(dir.Path).GetRun(trainingId)!;
+        Assert.Equal("finished", run.Status);
+        Assert.Equal("fail", run.Decision);
+        Assert.Empty(Registry(dir.Path).ListModelVersions(ModelName));
+    }
+
+    [Theory]
+    [InlineData("training_id", "train-nope", "training_id: 'train-nope' → a run start_training_job started")]
+    [InlineData("job_name", "someone-elses-job", "job_name: 'someone-elses-job' → a job start_training_job named (mlops-<training_id>)")]
+    public async Task FinishTrainingJob_UnknownRun_ErrorNamesFieldBeforeAnyAwsCall(string field, string value, string expected)
+    {
+        using var dir = new TempDir();
+        await using var stub = await AwsStub.StartAsync();
+        await using var client = await StartServerAsync(await EnvironmentAsync(dir.Path, stub));
+
+        var text = Error(await client.CallToolAsync("finish_training_job", Args((field, value))));
+
+        Assert.Contains(expected, text, StringComparison.Ordinal);
+        Assert.Empty(stub.Requests);
+    }
+
+    /// <summary>start_training_job on the bundled example: one CreateTrainingJob, and the ids it returned.</summary>
+    private static async Task<(string TrainingId, string JobName)> StartAsync(McpClient client, AwsStub stub)
+    {
+        stub.Reply(StubResponse.Ok("""{"TrainingJobArn":"arn:aws:sagemaker:us-east-1:111122223333:training-job/j"}"""));
+        var started = Ok(await client.CallToolAsync("start_training_job", Args(("request", await File.ReadAllTextAsync(Path.Combine(Examples, "breast-cancer.md"))))));
+        Assert.Equal("SageMaker.CreateTrainingJob", Assert.Single(stub.Requests).Header("x-amz-target"));
+        var trainingId = started["training_id"]!.GetValue<string>();
+        Assert.Contains($"finish_training_job with training_id {trainingId}", started["next"]!.GetValue<string>(), StringComparison.Ordinal);
+        return (trainingId, started["job_name"]!.GetValue<string>());
+    }
+
+    private StubResponse Job(string status, double? f1) => StubResponse.Ok(new JsonObject
+    {
+        ["TrainingJobName"] = "replayed",
+        ["TrainingJobStatus"] = status,
+        ["SecondaryStatus"] = status == "InProgress" ? "Training" : status,
+        ["ModelArtifacts"] = status == "Completed" ? new JsonObject { ["S3ModelArtifacts"] = $"s3://{Bucket}/{ModelKey}" } : null,
+        ["BillableTimeInSeconds"] = status == "Completed" ? 95 : null,
+        ["FinalMetricDataList"] = f1 is { } value
+            ? new JsonArray(
+                new JsonObject { ["MetricName"] = "train:f1", ["Value"] = 0.99, ["Timestamp"] = 1.7e9 },
+                new JsonObject { ["MetricName"] = "validation:f1", ["Value"] = value, ["Timestamp"] = 1.7e9 })
+            : null,
+    }.ToJsonString());
+
+    private static SqliteRegistry Registry(string dir) => new(Path.Combine(dir, "home", "registry.db"));
+
+    private static string Examples => Path.Combine(AppContext.BaseDirectory, "examples");
+
+    private static async Task<McpClient> StartServerAsync(Dictionary<string, string?> env)
+    {
+        var transport = new StdioClientTransport(new StdioClientTransportOptions
+        {
+            Command = "dotnet",
+            Arguments = [RepositoryFiles.McpServerDll(), "--transport", "stdio", "--allow-write"],
+            EnvironmentVariables = env,
+        });
+        return await McpClient.CreateAsync(transport, new McpClientOptions { ProtocolVersion = Plugins.McpProtocol.Version });
+    }
+
+    private static Dictionary<string, object?> Args(params (string Name, object? Value)[] values) => values.ToDictionary(v => v.Name, v => v.Value);
+
+    private static JsonObject Ok(CallToolResult result)
+    {
+        Assert.True(result.IsError != true, string.Join(" ", result.Content.OfType<TextContentBlock>().Select(c => c.Text)));
+        return JsonNode.Parse(result.StructuredContent!.Value.GetRawText())!.AsObject();
+    }
+
+    private static string Error(CallToolResult result)
+    {
+        Assert.True(result.IsError, "expected a tool error");
+        return string.Join(" ", result.Content.OfType<TextContentBlock>().Select(c => c.Text));
+    }
+
+    /// <summary>A bucket holding the model SageMaker would have written, the bundled example's dataset registered, and the backend variables.</summary>
+    private async Task<Dictionary<string, string?>> EnvironmentAsync(string dir, AwsStub stub)
+    {
+        using (var s3 = s3rver.CreateClient())
+        {
+            await s3.PutBucketAsync(new PutBucketRequest { BucketName = Bucket });
+            await s3.PutObjectAsync(new PutObjectRequest { BucketName = Bucket, Key = ModelKey, InputStream = new MemoryStream("xgboost model bytes"u8.ToArray()), UseChunkEncoding = false });
+        }
+
+        var env = new Dictionary<string, string?>
+        {
+            ["MLOPS_HOME"] = Path.Combine(dir, "home"),
+            ["MLOPS_DATA_ROOT"] = Examples,
+            ["MLOPS_ARTIFACT_STORE"] = $"s3://{Bucket}/team",
+            ["MLOPS_S3_ENDPOINT"] = s3rver.Endpoint.ToString(),
+            ["MLOPS_TRAINING_BACKEND"] = "sagemaker",
+            ["MLOPS_SAGEMAKER_ROLE_ARN"] = Role,
+            ["MLOPS_WORKFLOW_BACKEND"] = "",
+            ["MLOPS_MODEL_REGISTRY"] = "",
+            ["MLOPS_DEPLOY_BACKEND"] = "",
+            ["MLOPS_AWS_ENDPOINT"] = stub.Endpoint.ToString(),
+            ["AWS_REGION"] = "us-east-1",
+            ["AWS_ACCESS_KEY_ID"] = "S3RVER",
+            ["AWS_SECRET_ACCESS_KEY"] = "S3RVER",
+        };
+        var (add, _, addErr) = MlopsCli.Run(env, TimeSpan.FromMinutes(3), "data", "add", Path.Combine(Examples, "breast_cancer.csv"), "--id", "dataset-bc-001", "--target", "diagnosis");
+        Assert.True(add == 0, addErr);
+        return env;
+    }
+
+    private sealed class TempDir : IDisposable
+    {
+        public string Path { get; } = Directory.CreateTempSubdirectory("mlops-aws-finish-").FullName;
+
+        public void Dispose() => Directory.Delete(Path, recursive: true);
+    }
+}

@@ -619,7 +619,7 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
                 ["mlops:training-id"] = data.Manifest.TrainingId,
                 [$"mlops:{metric}"] = metrics[metric].ToString("0.####", CultureInfo.InvariantCulture),
             };
-            packageArn = await deployment.RegisterAsync(group, $"{modelName} {version}, trained by {job.JobName}", job.TrainingImage!, artifactUri, metadata, ct).ConfigureAwait(false);
+            packageArn = await deployment.RegisterAsync(group, $"{modelName} {version}, trained by {job.JobName}", job.TrainingImage!, artifactUri, metadata, ScriptModeJob.Covers(facts.Algorithm) ? ScriptModeJob.InferenceEnvironment : null, ct).ConfigureAwait(false);
             await deployment.DecideAsync(packageArn, approved: true, "Judge: " + reason, ct).ConfigureAwait(false);
             packageStatus = nameof(ModelApprovalStatus.Approved);
         }

@@ -148,12 +148,13 @@ public sealed record SageMakerJobFacts
 
 /// <summary>
 /// <c>mlops run</c> with MLOPS_TRAINING_BACKEND=sagemaker: phase 1 runs here exactly as on the embedded default (its
-/// artifacts on the configured store, normally S3); the model trains as a SageMaker built-in XGBoost job on spot with
+/// artifacts on the configured store, normally S3); the model trains as a SageMaker built-in XGBoost job, or a
+/// scikit-learn script-mode job for the other supervised algorithms (<see cref="ScriptModeJob"/>), on spot with
 /// checkpoints where the profile allows; the Judge reads the metric SageMaker computed on the held-out test split
 /// (passed as the job's validation channel, with no early stopping, so it never steers training); a passing model is
 /// registered locally and, when asked, as a SageMaker model package approved by the Judge.
-/// What it does not do is listed in <see cref="NotDone"/> and printed with every run: the model binary is XGBoost's,
-/// which this process cannot load, so there is no local evaluation, explanation, drift baseline or local serving.
+/// What it does not do is listed in <see cref="NotDone"/> and printed with every run: the model binary is XGBoost's
+/// or a scikit-learn joblib, which this process cannot load, so there is no local evaluation, explanation, drift baseline or local serving.
 /// </summary>
 public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingService training, SageMakerClient sagemaker, SageMakerRunSettings settings, IProgress<string>? progress = null)
 {
@@ -445,7 +446,7 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
         if (!EvalMetrics.TryGetValue(metric, out var evalMetric))
         {
             throw new RequestValidationException("primary_metric", metric,
-                $"SageMaker XGBoost reports {string.Join(", ", EvalMetrics.Keys)} on the held-out split; set primary_metric to one of them (and evaluation_threshold for rmse or mae)");
+                $"{(algorithm == TrainingAlgorithm.Script ? "The scikit-learn script" : "SageMaker XGBoost")} reports {string.Join(", ", EvalMetrics.Keys)} on the held-out split; set primary_metric to one of them (and evaluation_threshold for rmse or mae)");
         }
 
         var threshold = request.EvaluationThreshold ?? Judge.DefaultThresholdFor(metric)
@@ -464,7 +465,7 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
         if (request.TaskType == TaskTypes.Classification && classes != 2 && (metric == "auc_roc" || (metric == "f1_score" && algorithm != TrainingAlgorithm.Script)))
         {
             throw new RequestValidationException("primary_metric", metric,
-                $"SageMaker XGBoost reports {metric} for two classes; this target has {classes.ToString(CultureInfo.InvariantCulture)}: use accuracy");
+                $"{(algorithm == TrainingAlgorithm.Script ? "The scikit-learn script" : "SageMaker XGBoost")} reports {metric} for two classes; this target has {classes.ToString(CultureInfo.InvariantCulture)}: use accuracy");
         }
 
         // ---- Phase 2 on SageMaker: the channels in the built-in's CSV layout, then the job ----

@@ -165,6 +165,30 @@ public sealed class SageMakerScriptCliTests(S3rverFixture s3rver) : IClassFixtur
         }
     }
 
+    [Theory]
+    [InlineData("algorithm: random_forest", "evaluation_threshold: 0.85\nprimary_metric: precision", "primary_metric: precision →", "The scikit-learn script reports accuracy, f1_score, auc_roc, rmse, mae")]
+    [InlineData("algorithm: logistic_regression\nhpo:\n  method: random\n  max_trials: 3\n  search_space:\n    C: {type: log_float, low: 0.01, high: 10}", "evaluation_threshold: 0.85", "hpo: set →", "the hyperparameter search runs on the embedded default only")]
+    public async Task Run_ScriptModeRequestItCannotTrain_ExitsTwoBeforeAnyAwsCall(string algorithm, string threshold, string field, string expected)
+    {
+        var dir = Directory.CreateTempSubdirectory("mlops-sms-cli-").FullName;
+        try
+        {
+            await using var stub = await AwsStub.StartAsync();
+            var issue = await IssueAsync(dir, algorithm, threshold);
+
+            var (code, _, stderr) = MlopsCli.Run(Environment(dir, stub), TimeSpan.FromMinutes(2), "run", issue);
+
+            Assert.Equal(2, code);
+            Assert.Contains(field, stderr, StringComparison.Ordinal);
+            Assert.Contains(expected, stderr, StringComparison.Ordinal);
+            Assert.Empty(stub.Requests);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     /// <summary>The bundled breast-cancer issue with its algorithm block and threshold replaced.</summary>
     private static async Task<string> IssueAsync(string dir, string algorithm, string threshold)
     {
@@ -198,8 +222,14 @@ public sealed class SageMakerScriptCliTests(S3rverFixture s3rver) : IClassFixtur
         using var s3 = s3rver.CreateClient();
         await s3.PutBucketAsync(new PutBucketRequest { BucketName = Bucket });
         await s3.PutObjectAsync(new PutObjectRequest { BucketName = Bucket, Key = ModelKey, InputStream = new MemoryStream(ModelBytes), UseChunkEncoding = false });
-        var env = new Dictionary<string, string?>
-        {
+        var env = Environment(dir, stub);
+        var (add, _, addErr) = MlopsCli.Run(env, TimeSpan.FromMinutes(3), "data", "add", Path.Combine(AppContext.BaseDirectory, "examples", "breast_cancer.csv"), "--id", "dataset-bc-001", "--target", "diagnosis");
+        Assert.True(add == 0, addErr);
+        return env;
+    }
+
+    private Dictionary<string, string?> Environment(string dir, AwsStub stub) => new()
+    {
             ["MLOPS_HOME"] = Path.Combine(dir, "home"),
             ["MLOPS_DATA_ROOT"] = Path.Combine(AppContext.BaseDirectory, "examples"),
             ["MLOPS_ARTIFACT_STORE"] = $"s3://{Bucket}/team",
@@ -211,9 +241,5 @@ public sealed class SageMakerScriptCliTests(S3rverFixture s3rver) : IClassFixtur
             ["AWS_REGION"] = "us-east-1",
             ["AWS_ACCESS_KEY_ID"] = "S3RVER",
             ["AWS_SECRET_ACCESS_KEY"] = "S3RVER",
-        };
-        var (add, _, addErr) = MlopsCli.Run(env, TimeSpan.FromMinutes(3), "data", "add", Path.Combine(AppContext.BaseDirectory, "examples", "breast_cancer.csv"), "--id", "dataset-bc-001", "--target", "diagnosis");
-        Assert.True(add == 0, addErr);
-        return env;
-    }
+    };
 }

@@ -64,11 +64,17 @@ public sealed partial class SageMakerClient(AwsJsonClient client)
             hyperParameters["sagemaker_region"] = JsonSerializer.Serialize(region);
         }
 
+        var algorithmSpecification = new JsonObject { ["TrainingImage"] = image, ["TrainingInputMode"] = "File" };
+        if (spec.Script is { MetricDefinitions.Count: > 0 } script)
+        {
+            algorithmSpecification["MetricDefinitions"] = MetricDefinitions(script.MetricDefinitions);
+        }
+
         var stopping = new JsonObject { ["MaxRuntimeInSeconds"] = spec.MaxRuntimeInSeconds };
         var request = new JsonObject
         {
             ["TrainingJobName"] = spec.JobName,
-            ["AlgorithmSpecification"] = new JsonObject { ["TrainingImage"] = image, ["TrainingInputMode"] = "File" },
+            ["AlgorithmSpecification"] = algorithmSpecification,
             ["RoleArn"] = spec.RoleArn,
             ["InputDataConfig"] = new JsonArray(spec.Channels.Select(c =>
             {
@@ -344,6 +350,25 @@ public sealed partial class SageMakerClient(AwsJsonClient client)
         }
 
         return config;
+    }
+
+    /// <summary>MetricDefinitions as the API reference gives them: Name 1–255 characters, Regex 1–500, at most 40 per job.</summary>
+    private static JsonArray MetricDefinitions(IReadOnlyList<MetricDefinition> definitions)
+    {
+        if (definitions.Count > 40)
+        {
+            throw new ArgumentException($"AlgorithmSpecification.MetricDefinitions has {definitions.Count} entries; SageMaker allows at most 40.", nameof(definitions));
+        }
+
+        foreach (var d in definitions)
+        {
+            if (string.IsNullOrEmpty(d.Name) || d.Name.Length > 255 || string.IsNullOrEmpty(d.Regex) || d.Regex.Length > 500)
+            {
+                throw new ArgumentException($"MetricDefinition '{d.Name}' is not allowed: Name takes 1-255 characters and Regex 1-500 (it has {d.Regex?.Length ?? 0}).", nameof(definitions));
+            }
+        }
+
+        return new(definitions.Select(d => (JsonNode)new JsonObject { ["Name"] = d.Name, ["Regex"] = d.Regex }).ToArray());
     }
 
     private static JsonArray Tags(IReadOnlyDictionary<string, string> tags) =>

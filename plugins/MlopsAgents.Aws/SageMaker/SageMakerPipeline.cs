@@ -212,10 +212,12 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
                 "pca trains and is judged (explained_variance_total) on the embedded default: unset MLOPS_TRAINING_BACKEND or set it to local");
         }
 
-        if (request.LearningType != LearningTypes.Supervised || request.Algorithm != AlgorithmCatalog.XgBoost)
+        var script = request.LearningType == LearningTypes.Supervised && ScriptModeJob.Covers(request.Algorithm);
+        if (!script && (request.LearningType != LearningTypes.Supervised || request.Algorithm != AlgorithmCatalog.XgBoost))
         {
             throw new RequestValidationException("algorithm", request.Algorithm,
-                $"MLOPS_TRAINING_BACKEND=sagemaker trains supervised xgboost requests (SageMaker built-in XGBoost {BuiltInAlgorithmImages.XGBoostVersion}); " +
+                $"MLOPS_TRAINING_BACKEND=sagemaker trains supervised xgboost requests (SageMaker built-in XGBoost {BuiltInAlgorithmImages.XGBoostVersion}) " +
+                $"and supervised {string.Join(", ", ScriptModeJob.Algorithms)} (scikit-learn script mode); " +
                 $"'{request.Algorithm}' ({request.LearningType}) trains on the embedded default: unset MLOPS_TRAINING_BACKEND or set it to local");
         }
 
@@ -224,7 +226,7 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
             throw new RequestValidationException("hpo", "set", "the hyperparameter search runs on the embedded default only; remove the hpo block or unset MLOPS_TRAINING_BACKEND");
         }
 
-        return TrainingAlgorithm.XGBoost;
+        return script ? TrainingAlgorithm.Script : TrainingAlgorithm.XGBoost;
     }
 
     /// <summary>The request's performance profile as the instance table reads it: cost → cost, speed → performance, accuracy and balanced → balanced.</summary>
@@ -500,7 +502,8 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
         var (data, _, qualityRef) = await preparation.PrepareAsync(request, dataset, raw, target!, trainingId, cancellationToken).ConfigureAwait(false);
         Report($"      split: train {data.Train.RowCount}, validation {data.Validation?.RowCount ?? 0}, test {data.Test.RowCount}; {data.Train.FeatureCount} features");
         var classes = data.Manifest.ClassNames.Count;
-        if (request.TaskType == TaskTypes.Classification && classes != 2 && metric is "f1_score" or "auc_roc")
+        // The script reports macro F1 for more than two classes, as the embedded default does; AUC only for two.
+        if (request.TaskType == TaskTypes.Classification && classes != 2 && (metric == "auc_roc" || (metric == "f1_score" && algorithm != TrainingAlgorithm.Script)))
         {
             throw new RequestValidationException("primary_metric", metric,
                 $"SageMaker XGBoost reports {metric} for two classes; this target has {classes.ToString(CultureInfo.InvariantCulture)}: use accuracy");
@@ -513,9 +516,9 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
         var channels = ChannelPrefix(dataset.DatasetId, trainingId);
         var trainRef = await context.Store.PutTextAsync(channels + "train/train.csv", ChannelCsv(data.Train, weighted), cancellationToken).ConfigureAwait(false);
         var testRef = await context.Store.PutTextAsync(channels + "validation/validation.csv", ChannelCsv(data.Test, weighted), cancellationToken).ConfigureAwait(false);
-        var hyperparameters = HyperParameters(request, classes, evalMetric, weighted);
+        var hyperparameters = algorithm == TrainingAlgorithm.Script ? ScriptModeJob.HyperParameters(request, classes, weighted) : HyperParameters(request, classes, evalMetric, weighted);
         var jobName = JobNamePrefix + trainingId;
-        Report($"[2/5] training on SageMaker: built-in XGBoost, job {jobName} ({string.Join(", ", hyperparameters.Select(p => $"{p.Key}={p.Value}"))})");
+        Report($"[2/5] training on SageMaker: {(algorithm == TrainingAlgorithm.Script ? $"scikit-learn script mode ({ScriptModeJob.Estimators[request.Algorithm]})" : "built-in XGBoost")}, job {jobName} ({string.Join(", ", hyperparameters.Select(p => $"{p.Key}={p.Value}"))})");
         var job = new SageMakerTrainingRequest
         {
             JobName = jobName,
@@ -532,6 +535,7 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
             Profile = ProfileFor(request),
             HyperParameters = hyperparameters,
             OutputKmsKeyId = settings.KmsKeyId,
+            Script = algorithm == TrainingAlgorithm.Script ? await ScriptModeJob.UploadAsync(context.Store, settings, sagemaker.Region, request.TaskType, cancellationToken).ConfigureAwait(false) : null,
         };
         var parameters = hyperparameters.ToDictionary(p => p.Key, p => (object)p.Value, StringComparer.Ordinal);
         var facts = new SageMakerJobFacts

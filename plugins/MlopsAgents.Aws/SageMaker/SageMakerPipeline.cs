@@ -98,8 +98,10 @@ public sealed class SageMakerJobFailedException(string jobName, string status, s
 }
 
 /// <summary>A run's SageMaker job has not ended yet, so it cannot be judged; finishing does not wait for it.</summary>
-public sealed class SageMakerJobNotFinishedException(string trainingId, string jobName, string status, string? secondaryStatus)
-    : Exception($"SageMaker training job {jobName} of run {trainingId} is still {status}{(secondaryStatus is null ? "" : $" ({secondaryStatus})")}: it can be judged and registered once it has ended Completed, Failed or Stopped; follow it with DescribeTrainingJob (describe_training_job) and finish it then")
+public sealed class SageMakerJobNotFinishedException(string trainingId, string jobName, string status, string? secondaryStatus, string kind = "training job")
+    : Exception(kind == "training job"
+        ? $"SageMaker training job {jobName} of run {trainingId} is still {status}{(secondaryStatus is null ? "" : $" ({secondaryStatus})")}: it can be judged and registered once it has ended Completed, Failed or Stopped; follow it with DescribeTrainingJob (describe_training_job) and finish it then"
+        : $"SageMaker {kind} {jobName} of run {trainingId} is still {status}{(secondaryStatus is null ? "" : $" ({secondaryStatus})")}: the run is judged once it has ended; finish it again then")
 {
     public string TrainingId { get; } = trainingId;
     public string JobName { get; } = jobName;
@@ -148,6 +150,9 @@ public sealed record SageMakerJobFacts
 
     /// <summary>K-Means only: the test rows' mean squared distance to the training mean, the baseline of variance_explained.</summary>
     public double? BaselineMeanSquaredDistance { get; init; }
+
+    /// <summary>PCA only: s3://…/test/, the test rows a batch transform projects to measure explained_variance_total.</summary>
+    public string? TransformInput { get; init; }
 }
 
 /// <summary>
@@ -176,7 +181,13 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
             "no local evaluation of the model binary (per-row cluster assignments, silhouette, Davies-Bouldin, plots, drift baseline): it is SageMaker K-Means' MXNet format, which this process does not load; the Judge reads variance_explained from SageMaker's test:msd",
             .. NotDone.Skip(1),
         ]
-        : NotDone;
+        : algorithm == UnsupervisedAlgorithms.Pca
+            ?
+            [
+                "no local evaluation of the model binary (embedding file, trustworthiness, plots): it is SageMaker PCA's MXNet format, which this process does not load; the Judge reads explained_variance_total from a SageMaker batch transform of the test split",
+                .. NotDone.Skip(1),
+            ]
+            : NotDone;
 
     /// <summary>Request metrics the built-in XGBoost container reports on a channel, by the eval_metric that makes it report them.</summary>
     private static readonly IReadOnlyDictionary<string, string> EvalMetrics = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -207,9 +218,7 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
 
         if (request.LearningType == LearningTypes.Unsupervised && request.Algorithm == UnsupervisedAlgorithms.Pca)
         {
-            throw new RequestValidationException("algorithm", request.Algorithm,
-                "SageMaker's built-in PCA reports no metric while it trains, so its explained variance could only be judged by projecting the test split with a batch transform, which these runs do not do; " +
-                "pca trains and is judged (explained_variance_total) on the embedded default: unset MLOPS_TRAINING_BACKEND or set it to local");
+            return SageMakerPca.Check(request);
         }
 
         var script = request.LearningType == LearningTypes.Supervised && ScriptModeJob.Covers(request.Algorithm);
@@ -264,7 +273,7 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
         var started = await training.StartAsync(p.Job, cancellationToken).ConfigureAwait(false);
         var facts = await RecordStartAsync(p, started.Resources, started.TrainingImage, cancellationToken).ConfigureAwait(false);
         var job = await training.WaitAsync(started, cancellationToken, new InlineProgress(m => Report("      " + m))).ConfigureAwait(false);
-        return await CompleteAsync(facts, new PreparedRun(p.Data.Manifest, p.Data.Preprocessor), job, cancellationToken).ConfigureAwait(false);
+        return await CompleteAsync(facts, new PreparedRun(p.Data.Manifest, p.Data.Preprocessor), job, wait: true, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The training id of a job this pipeline named (mlops-{training_id}), or null for any other name.</summary>
@@ -314,7 +323,7 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
             FinalMetrics = description.FinalMetrics,
             TrainingImage = facts.TrainingImage,
         };
-        return await CompleteAsync(facts, data, job, cancellationToken).ConfigureAwait(false);
+        return await CompleteAsync(facts, data, job, wait: false, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Stores what finishing the run needs and records the run as running, before the job can end.</summary>
@@ -335,7 +344,8 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
     }
 
     /// <summary>Everything after the job ended, the same whether this process waited for it or not.</summary>
-    private async Task<SageMakerRunSummary> CompleteAsync(SageMakerJobFacts facts, PreparedRun data, SageMakerTrainingResult job, CancellationToken cancellationToken)
+    /// <param name="wait">Whether to wait for follow-up work on SageMaker (PCA's batch transform) or stop with <see cref="SageMakerJobNotFinishedException"/>.</param>
+    private async Task<SageMakerRunSummary> CompleteAsync(SageMakerJobFacts facts, PreparedRun data, SageMakerTrainingResult job, bool wait, CancellationToken cancellationToken)
     {
         var (trainingId, jobName, metric, threshold) = (facts.TrainingId, facts.JobName, facts.PrimaryMetric, facts.Threshold);
         var manifest = data.Manifest;
@@ -347,10 +357,11 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
             ["train_channel"] = facts.TrainChannel,
             ["validation_channel"] = facts.ValidationChannel,
         };
+        void SaveFailed() => context.Registry.SaveRun(new RunRecord(trainingId, manifest.DatasetId, manifest.DatasetVersion, facts.Algorithm, facts.TaskType, "failed", null, parameters,
+            new Dictionary<string, double>(), baseArtifacts, new Dictionary<string, double>(), facts.StartedAt, DateTimeOffset.UtcNow, null));
         if (!job.Succeeded)
         {
-            context.Registry.SaveRun(new RunRecord(trainingId, manifest.DatasetId, manifest.DatasetVersion, facts.Algorithm, facts.TaskType, "failed", null, parameters,
-                new Dictionary<string, double>(), baseArtifacts, new Dictionary<string, double>(), facts.StartedAt, DateTimeOffset.UtcNow, null));
+            SaveFailed();
             throw new SageMakerJobFailedException(jobName, job.Status, job.FailureReason);
         }
 
@@ -365,7 +376,9 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
         // ---- Phases 3–4: the Judge on SageMaker's metric over the held-out split ----
         Report($"[3/5] evaluation: SageMaker's {facts.JudgedMetric} on the {manifest.TestRows} held-out rows (no local evaluation of the model binary)");
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
-        var judged = JudgedValue(facts, job.FinalMetrics);
+        var judged = facts.TransformInput is null
+            ? JudgedValue(facts, job.FinalMetrics)
+            : await ProjectTestSplitAsync(facts, data.Manifest, job, artifactUri, wait, () => SaveFailed(), cancellationToken).ConfigureAwait(false);
         if (judged is { } value)
         {
             metrics[metric] = value;
@@ -460,6 +473,57 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
         return summary;
     }
 
+    /// <summary>
+    /// PCA's explained_variance_total on the test split: a model from the job's artifact and a batch transform of the test
+    /// rows (named after the job, so a later finish finds it instead of starting another), then the projections' variance
+    /// over the rows' variance. Without <paramref name="wait"/>, a transform still running stops the finish.
+    /// </summary>
+    private async Task<double> ProjectTestSplitAsync(SageMakerJobFacts facts, PreparationManifest manifest, SageMakerTrainingResult job, string artifactUri, bool wait, Action saveFailed, CancellationToken ct)
+    {
+        var name = facts.JobName + "-transform";
+        var outputUri = settings.S3Uri($"{OutputPrefix}{facts.JobName}/transform/");
+        var transform = await sagemaker.DescribeTransformJobAsync(name, ct).ConfigureAwait(false);
+        if (transform is null)
+        {
+            await sagemaker.CreateModelFromArtifactAsync(name, job.TrainingImage ?? facts.TrainingImage, artifactUri, settings.RoleArn, ct).ConfigureAwait(false);
+            await sagemaker.CreateTransformJobAsync(new TransformJobSpec
+            {
+                JobName = name,
+                ModelName = name,
+                InputS3Uri = facts.TransformInput!,
+                OutputS3Uri = outputUri,
+                InstanceType = job.Resources.InferenceInstanceType,
+                OutputKmsKeyId = settings.KmsKeyId,
+            }, ct).ConfigureAwait(false);
+            Report($"[3/5] evaluation: batch transform {name} projects the {manifest.TestRows} test rows with the trained PCA");
+            transform = new TransformJobDescription(name, "InProgress", null, outputUri);
+        }
+
+        if (transform.Status is not ("Completed" or "Failed" or "Stopped"))
+        {
+            if (!wait)
+            {
+                throw new SageMakerJobNotFinishedException(facts.TrainingId, name, transform.Status, null, "batch transform");
+            }
+
+            transform = await training.WaitForTransformAsync(name, ct).ConfigureAwait(false);
+        }
+
+        if (transform.Status != "Completed")
+        {
+            saveFailed();
+            throw new SageMakerJobFailedException(name, transform.Status, transform.FailureReason);
+        }
+
+        var outputKey = settings.KeyOf(outputUri) ?? throw new InvalidOperationException($"{outputUri} is outside the artifact store.");
+        var projections = SageMakerPca.ParseProjections(await context.Store.ReadTextAsync(outputKey + "test.csv.out", ct).ConfigureAwait(false));
+        var rows = (await context.Store.ReadTextAsync(manifest.Artifacts["test"], ct).ConfigureAwait(false))
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray())
+            .ToList();
+        return SageMakerPca.ExplainedVariance(projections, rows);
+    }
+
     /// <summary>The value the Judge reads from SageMaker's final metrics, or null when the job did not report it.</summary>
     private static double? JudgedValue(SageMakerJobFacts facts, IReadOnlyDictionary<string, double> finalMetrics)
     {
@@ -478,9 +542,9 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
         ArgumentNullException.ThrowIfNull(request);
         var startedAt = DateTimeOffset.UtcNow;
         var algorithm = AlgorithmFor(request);
-        if (algorithm == TrainingAlgorithm.KMeans)
+        if (algorithm is TrainingAlgorithm.KMeans or TrainingAlgorithm.Pca)
         {
-            return await PrepareKMeansJobAsync(request, requestSource, startedAt, cancellationToken).ConfigureAwait(false);
+            return await PrepareUnlabelledJobAsync(request, requestSource, startedAt, algorithm, cancellationToken).ConfigureAwait(false);
         }
 
         var metric = request.EffectivePrimaryMetric;
@@ -742,14 +806,15 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
     }
 
     /// <summary>
-    /// Phase 1 for a K-Means run, as the embedded default prepares clustering data (every feature column but the target,
+    /// Phase 1 for a K-Means or PCA run, as the embedded default prepares unsupervised data (every feature column but the target,
     /// imputed, encoded and scaled by the request), then a seeded train/test split by test_size: the train channel trains
     /// the centres, the test channel is only scored (test:msd), and the baseline of variance_explained is computed here
     /// from the same rows. The manifest and feature definitions are stored as phase 1 stores them, so a finish reads them.
     /// </summary>
-    private async Task<PreparedJob> PrepareKMeansJobAsync(TrainingRequest request, string requestSource, DateTimeOffset startedAt, CancellationToken cancellationToken)
+    private async Task<PreparedJob> PrepareUnlabelledJobAsync(TrainingRequest request, string requestSource, DateTimeOffset startedAt, TrainingAlgorithm algorithm, CancellationToken cancellationToken)
     {
-        var metric = SageMakerKMeans.Metric;
+        var kmeans = algorithm == TrainingAlgorithm.KMeans;
+        var metric = kmeans ? SageMakerKMeans.Metric : SageMakerPca.Metric;
         var threshold = request.EvaluationThreshold ?? Judge.DefaultThresholdFor(metric) ?? Judge.DefaultThreshold;
         var (dataset, raw, target) = await new PreparationService(context).LoadAndCheckAsync(request, cancellationToken).ConfigureAwait(false);
         var trainingId = $"train-{startedAt.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3))}";
@@ -778,12 +843,14 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
         }
 
         var baseline = SageMakerKMeans.MeanSquaredDistance(test, SageMakerKMeans.Mean(train));
-        if (!(baseline > 0))
+        if (!(baseline > 0) || test.Count < 2)
         {
-            throw new RequestValidationException("dataset", dataset.DatasetId, "every test row sits at the training mean, so no clustering can explain any variance; K-Means needs rows that differ");
+            throw new RequestValidationException("dataset", dataset.DatasetId, $"the {test.Count.ToString(CultureInfo.InvariantCulture)} test rows do not vary, so no share of their variance can be explained; {request.Algorithm} on SageMaker needs test rows that differ");
         }
 
-        var hyperparameters = SageMakerKMeans.HyperParameters(request, preprocessor.FeatureNames.Count, train.Count);
+        var hyperparameters = kmeans
+            ? SageMakerKMeans.HyperParameters(request, preprocessor.FeatureNames.Count, train.Count)
+            : SageMakerPca.HyperParameters(request, preprocessor.FeatureNames.Count, train.Count);
         Report($"      {rows.Count} of {raw.RowCount} rows used; split: train {train.Count}, test {test.Count}; {preprocessor.FeatureNames.Count} features; baseline mean squared distance to the training mean {baseline.ToString("0.####", CultureInfo.InvariantCulture)}");
 
         var channels = ChannelPrefix(dataset.DatasetId, trainingId);
@@ -796,21 +863,25 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
             ["test"] = testRef.Key,
         };
         var manifest = new PreparationManifest(trainingId, dataset.DatasetId, dataset.Version, dataset.Sha256, target ?? "", request.TaskType, [], preprocessor.FeatureNames,
-            rows.Count, train.Count, 0, test.Count, request.RandomSeed, request.DataPreprocessing, $"{raw.RowCount - rows.Count} rows dropped for missing values; unlabelled channels for SageMaker K-Means", artifacts);
+            rows.Count, train.Count, 0, test.Count, request.RandomSeed, request.DataPreprocessing, $"{raw.RowCount - rows.Count} rows dropped for missing values; unlabelled channels for SageMaker {request.Algorithm}", artifacts);
         await context.PutTextAsync(trainingId, "preparation", PreparationManifest.Key(trainingId), JsonSerializer.Serialize(manifest, JsonOptions), cancellationToken).ConfigureAwait(false);
 
         var jobName = JobNamePrefix + trainingId;
-        Report($"[2/5] training on SageMaker: built-in K-Means, job {jobName} ({string.Join(", ", hyperparameters.Select(p => $"{p.Key}={p.Value}"))})");
+        Report($"[2/5] training on SageMaker: built-in {(kmeans ? "K-Means" : "PCA")}, job {jobName} ({string.Join(", ", hyperparameters.Select(p => $"{p.Key}={p.Value}"))})");
         var job = new SageMakerTrainingRequest
         {
             JobName = jobName,
-            Algorithm = TrainingAlgorithm.KMeans,
+            Algorithm = algorithm,
             RoleArn = settings.RoleArn,
-            Channels =
-            [
-                new TrainingChannel("train", settings.S3Uri(channels + "train/"), SageMakerKMeans.ContentType),
-                new TrainingChannel("test", settings.S3Uri(channels + "test/"), SageMakerKMeans.ContentType),
-            ],
+
+            // K-Means scores the test channel (test:msd); PCA scores nothing, so its test rows are left for the batch transform.
+            Channels = kmeans
+                ?
+                [
+                    new TrainingChannel("train", settings.S3Uri(channels + "train/"), SageMakerKMeans.ContentType),
+                    new TrainingChannel("test", settings.S3Uri(channels + "test/"), SageMakerKMeans.ContentType),
+                ]
+                : [new TrainingChannel("train", settings.S3Uri(channels + "train/"), SageMakerKMeans.ContentType)],
             OutputS3Uri = settings.S3Uri(OutputPrefix),
             CheckpointS3Uri = settings.S3Uri("checkpoints/"),
             DatasetBytes = trainRef.Size + testRef.Size,
@@ -830,18 +901,19 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
             DeploymentStrategy = request.DeploymentStrategy,
             MaxRetry = request.MaxRetry,
             PrimaryMetric = metric,
-            JudgedMetric = SageMakerKMeans.ReportedMetric,
+            JudgedMetric = kmeans ? SageMakerKMeans.ReportedMetric : SageMakerPca.MeasuredBy,
             Threshold = threshold,
             HyperParameters = hyperparameters,
             TrainChannel = trainRef.Location,
             ValidationChannel = testRef.Location,
             StartedAt = startedAt,
-            BaselineMeanSquaredDistance = baseline,
+            BaselineMeanSquaredDistance = kmeans ? baseline : null,
+            TransformInput = kmeans ? null : settings.S3Uri(channels + "test/"),
         };
         var unlabelled = new TrainingData([.. train], new double[train.Count], preprocessor.FeatureNames, []);
         var data = new PreparedData(manifest, preprocessor, unlabelled, null, new TrainingData([.. test], new double[test.Count], preprocessor.FeatureNames, []));
         var parameters = hyperparameters.ToDictionary(p => p.Key, p => (object)p.Value, StringComparer.Ordinal);
-        return new PreparedJob(startedAt, metric, SageMakerKMeans.ReportedMetric, threshold, dataset, target ?? "", trainingId, data, trainRef, testRef, hyperparameters, parameters, job, facts);
+        return new PreparedJob(startedAt, metric, facts.JudgedMetric, threshold, dataset, target ?? "", trainingId, data, trainRef, testRef, hyperparameters, parameters, job, facts);
     }
 
     /// <summary>What finishing a run reads of phase 1: its manifest and the fitted preprocessing (the splits are on S3 for the job).</summary>

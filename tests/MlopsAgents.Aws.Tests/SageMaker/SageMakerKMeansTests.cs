@@ -74,15 +74,41 @@ public sealed class SageMakerKMeansTests
     }
 
     [Fact]
-    public void AlgorithmFor_Pca_IsRefusedSayingWhyAndWhereItTrains()
+    public void AlgorithmFor_PcaWithTrustworthiness_IsRefusedNamingPrimaryMetric()
     {
-        var request = new TrainingRequest { LearningType = LearningTypes.Unsupervised, TaskType = TaskTypes.DimensionalityReduction, Algorithm = "pca" };
+        var request = new TrainingRequest { LearningType = LearningTypes.Unsupervised, TaskType = TaskTypes.DimensionalityReduction, Algorithm = "pca", PrimaryMetric = "trustworthiness" };
 
         var e = Assert.Throws<RequestValidationException>(() => SageMakerPipeline.AlgorithmFor(request));
 
-        Assert.Contains("algorithm", e.Message, StringComparison.Ordinal);
-        Assert.Contains("reports no metric while it trains", e.Message, StringComparison.Ordinal);
-        Assert.Contains("unset MLOPS_TRAINING_BACKEND", e.Message, StringComparison.Ordinal);
+        Assert.Contains("primary_metric", e.Message, StringComparison.Ordinal);
+        Assert.Contains("explained_variance_total", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PcaExplainedVariance_ProjectionOntoOneAxis_IsThatAxisShareOfTheVariance()
+    {
+        // Columns with variances 4 and 1 (population, over the four rows); projecting onto the first keeps 4 of 5.
+        double[][] rows = [[-2, 1], [2, -1], [-2, -1], [2, 1]];
+        var projections = SageMakerPca.ParseProjections("{\"projection\": [-2.0]}\n{\"projection\": [2.0]}\n{\"projection\": [-2.0]}\n{\"projection\": [2.0]}\n");
+
+        Assert.Equal(0.8, SageMakerPca.ExplainedVariance(projections, rows), 12);
+        Assert.Throws<ArgumentException>(() => SageMakerPca.ExplainedVariance(projections.Take(3).ToList(), rows));
+        Assert.Throws<FormatException>(() => SageMakerPca.ParseProjections("{\"closest_cluster\": 1}"));
+    }
+
+    [Fact]
+    public void PcaHyperParameters_Request_SetsComponentsDimBatchAndSubtractMean()
+    {
+        var request = new TrainingRequest { LearningType = LearningTypes.Unsupervised, TaskType = TaskTypes.DimensionalityReduction, Algorithm = "pca", Hyperparameters = new Dictionary<string, object> { ["n_components"] = 3L } };
+
+        var hp = SageMakerPca.HyperParameters(request, featureDim: 5, trainRows: 40);
+
+        Assert.Equal("3", hp["num_components"]);
+        Assert.Equal("5", hp["feature_dim"]);
+        Assert.Equal("40", hp["mini_batch_size"]);
+        Assert.Equal("true", hp["subtract_mean"]);
+        Assert.Equal("regular", hp["algorithm_mode"]);
+        Assert.Throws<RequestValidationException>(() => SageMakerPca.HyperParameters(request, featureDim: 2, trainRows: 40));
     }
 
     [Fact]

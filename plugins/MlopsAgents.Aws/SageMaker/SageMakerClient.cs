@@ -161,12 +161,19 @@ public sealed partial class SageMakerClient(AwsJsonClient client)
     }
 
     /// <summary>CreateModelPackage: a versioned package in the group, with its inference container and approval status.</summary>
+    /// <param name="environment">The inference container's environment (a script-mode model names its entry point there).</param>
     public async Task<string> CreateModelPackageAsync(
         string groupName, string imageUri, string modelDataS3Uri, ModelApprovalStatus approval, string description,
-        IReadOnlyDictionary<string, string>? metadata = null, CancellationToken cancellationToken = default)
+        IReadOnlyDictionary<string, string>? metadata = null, IReadOnlyDictionary<string, string>? environment = null, CancellationToken cancellationToken = default)
     {
         ValidateName("ModelPackageGroupName", groupName);
         ValidateS3Uri("InferenceSpecification.Containers[0].ModelDataUrl", modelDataS3Uri);
+        var container = new JsonObject { ["Image"] = imageUri, ["ModelDataUrl"] = modelDataS3Uri };
+        if (environment is { Count: > 0 })
+        {
+            container["Environment"] = new JsonObject(environment.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value)));
+        }
+
         var request = new JsonObject
         {
             ["ModelPackageGroupName"] = groupName,
@@ -174,7 +181,7 @@ public sealed partial class SageMakerClient(AwsJsonClient client)
             ["ModelApprovalStatus"] = approval.ToString(),
             ["InferenceSpecification"] = new JsonObject
             {
-                ["Containers"] = new JsonArray(new JsonObject { ["Image"] = imageUri, ["ModelDataUrl"] = modelDataS3Uri }),
+                ["Containers"] = new JsonArray(container),
                 ["SupportedContentTypes"] = new JsonArray("text/csv", "application/json"),
                 ["SupportedResponseMIMETypes"] = new JsonArray("text/csv", "application/json"),
             },

@@ -169,7 +169,7 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
     /// <summary>What a SageMaker run leaves out compared with the embedded default, said with every run.</summary>
     public static readonly IReadOnlyList<string> NotDone =
     [
-        "no local evaluation of the model binary (predictions, confusion matrix, plots, SHAP/LIME, fairness, drift baseline): it is SageMaker XGBoost's format, which this process does not load",
+        "no local evaluation of the model binary (predictions, confusion matrix, plots, SHAP/LIME, fairness, drift baseline): it is SageMaker XGBoost's format or, in script mode, a scikit-learn joblib, neither of which this process loads",
         "no automatic retrain when the Judge says no (max_retry applies to the embedded default only)",
         "no local deployment: `mlops serve` serves locally trained models only (MLOPS_DEPLOY_BACKEND=sagemaker deploys to a SageMaker endpoint instead)",
     ];
@@ -725,7 +725,7 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
                 ["mlops:training-id"] = data.Manifest.TrainingId,
                 [$"mlops:{metric}"] = metrics[metric].ToString("0.####", CultureInfo.InvariantCulture),
             };
-            packageArn = await deployment.RegisterAsync(group, $"{modelName} {version}, trained by {job.JobName}", job.TrainingImage!, artifactUri, metadata, ct).ConfigureAwait(false);
+            packageArn = await deployment.RegisterAsync(group, $"{modelName} {version}, trained by {job.JobName}", job.TrainingImage!, artifactUri, metadata, ScriptModeJob.Covers(facts.Algorithm) ? ScriptModeJob.InferenceEnvironment : null, ct).ConfigureAwait(false);
             await deployment.DecideAsync(packageArn, approved: true, "Judge: " + reason, ct).ConfigureAwait(false);
             packageStatus = nameof(ModelApprovalStatus.Approved);
         }

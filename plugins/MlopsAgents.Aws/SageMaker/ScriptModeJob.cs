@@ -43,6 +43,18 @@ public static class ScriptModeJob
     /// <summary>The fixed time of the tarball's entry: a stable tarball has a stable SHA-256, so its key never changes for the same script.</summary>
     public static readonly DateTimeOffset EntryTime = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
+    /// <summary>
+    /// The inference container's environment for a script-mode model: the scikit-learn container imports the entry point
+    /// (its model_fn and predict_fn) from the code/ folder the script copies into model.tar.gz, as the SageMaker Python
+    /// SDK does for a repacked model.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> InferenceEnvironment = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["SAGEMAKER_PROGRAM"] = EntryPoint,
+        ["SAGEMAKER_SUBMIT_DIRECTORY"] = "/opt/ml/model/code",
+        ["SAGEMAKER_CONTAINER_LOG_LEVEL"] = "20",
+    };
+
     private static readonly Lazy<byte[]> ScriptContent = new(ReadScript);
     private static readonly Lazy<byte[]> Tarball = new(() => BuildTarball(ScriptContent.Value));
 

@@ -95,6 +95,11 @@ public sealed class SageMakerScriptCliTests(S3rverFixture s3rver) : IClassFixtur
             var json = JsonNode.Parse(await new StreamReader(results.ResponseStream).ReadToEndAsync())!;
             Assert.Equal("random_forest", json["algorithm"]!.GetValue<string>());
             Assert.Equal("sagemaker", json["backend"]!.GetValue<string>());
+            using var model = await s3.GetObjectAsync(Bucket, $"team/{version.ArtifactPrefix}sagemaker_model.json");
+            var recorded = JsonNode.Parse(await new StreamReader(model.ResponseStream).ReadToEndAsync())!;
+            Assert.Equal("random_forest", recorded["algorithm"]!.GetValue<string>());
+            Assert.Equal("sagemaker", recorded["backend"]!.GetValue<string>());
+            Assert.Contains("sagemaker-scikit-learn:1.2-1-cpu-py3", recorded["training_image"]!.GetValue<string>(), StringComparison.Ordinal);
         }
         finally
         {
@@ -119,6 +124,40 @@ public sealed class SageMakerScriptCliTests(S3rverFixture s3rver) : IClassFixtur
             Assert.Contains("FAIL (trained on SageMaker)", stdout, StringComparison.Ordinal);
             Assert.Equal("\"0.5\"", JsonNode.Parse(stub.Requests[0].Body)!["HyperParameters"]!["C"]!.GetValue<string>());
             Assert.Empty(new SqliteRegistry(new MlopsHome(Path.Combine(dir, "home")).RegistryDatabase).ListModelVersions("breast-cancer-classifier"));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Run_ScriptModeWithSageMakerRegistry_PackagesTheModelWithTheScriptAsInferenceEntryPoint()
+    {
+        var dir = Directory.CreateTempSubdirectory("mlops-sms-cli-").FullName;
+        try
+        {
+            await using var stub = await AwsStub.StartAsync();
+            var env = await PrepareAsync(dir, stub);
+            env["MLOPS_MODEL_REGISTRY"] = "sagemaker";
+            stub.Reply(
+                StubResponse.Ok("""{"TrainingJobArn":"arn:job"}"""),
+                Job("Completed", 0.95),
+                StubResponse.Ok("""{"ModelPackageGroupArn":"arn:group"}"""),
+                StubResponse.Ok("""{"ModelPackageArn":"arn:aws:sagemaker:us-east-1:111122223333:model-package/breast-cancer-classifier/1"}"""),
+                StubResponse.Ok("""{"ModelPackageArn":"arn:aws:sagemaker:us-east-1:111122223333:model-package/breast-cancer-classifier/1"}"""));
+            var issue = await IssueAsync(dir, "algorithm: neural_network\nhyperparameters:\n  hidden_layers: [32, 16]", "evaluation_threshold: 0.85\nprimary_metric: accuracy");
+
+            var (code, stdout, stderr) = MlopsCli.Run(env, TimeSpan.FromMinutes(3), "run", issue);
+
+            Assert.True(code == 0, stderr + stdout);
+            Assert.Equal("\"32,16\"", JsonNode.Parse(stub.Requests[0].Body)!["HyperParameters"]!["hidden_layers"]!.GetValue<string>());
+            Assert.Equal("SageMaker.CreateModelPackage", stub.Requests[3].Header("x-amz-target"));
+            var container = JsonNode.Parse(stub.Requests[3].Body)!["InferenceSpecification"]!["Containers"]![0]!;
+            Assert.Equal("683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3", container["Image"]!.GetValue<string>());
+            Assert.Equal("sklearn_train.py", container["Environment"]!["SAGEMAKER_PROGRAM"]!.GetValue<string>());
+            Assert.Equal("/opt/ml/model/code", container["Environment"]!["SAGEMAKER_SUBMIT_DIRECTORY"]!.GetValue<string>());
+            Assert.Contains("SageMaker model package arn:aws:sagemaker:us-east-1:111122223333:model-package/breast-cancer-classifier/1 Approved", stdout, StringComparison.Ordinal);
         }
         finally
         {

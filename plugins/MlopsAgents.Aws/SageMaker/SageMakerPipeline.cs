@@ -15,6 +15,7 @@ using MlopsAgents.Plugins.Registry;
 using MlopsAgents.Plugins.Requests;
 using MlopsAgents.Plugins.Storage;
 using MlopsAgents.Plugins.Training;
+using MlopsAgents.Plugins.Training.Unsupervised;
 
 namespace MlopsAgents.Aws.SageMaker;
 
@@ -97,8 +98,10 @@ public sealed class SageMakerJobFailedException(string jobName, string status, s
 }
 
 /// <summary>A run's SageMaker job has not ended yet, so it cannot be judged; finishing does not wait for it.</summary>
-public sealed class SageMakerJobNotFinishedException(string trainingId, string jobName, string status, string? secondaryStatus)
-    : Exception($"SageMaker training job {jobName} of run {trainingId} is still {status}{(secondaryStatus is null ? "" : $" ({secondaryStatus})")}: it can be judged and registered once it has ended Completed, Failed or Stopped; follow it with DescribeTrainingJob (describe_training_job) and finish it then")
+public sealed class SageMakerJobNotFinishedException(string trainingId, string jobName, string status, string? secondaryStatus, string kind = "training job")
+    : Exception(kind == "training job"
+        ? $"SageMaker training job {jobName} of run {trainingId} is still {status}{(secondaryStatus is null ? "" : $" ({secondaryStatus})")}: it can be judged and registered once it has ended Completed, Failed or Stopped; follow it with DescribeTrainingJob (describe_training_job) and finish it then"
+        : $"SageMaker {kind} {jobName} of run {trainingId} is still {status}{(secondaryStatus is null ? "" : $" ({secondaryStatus})")}: the run is judged once it has ended; finish it again then")
 {
     public string TrainingId { get; } = trainingId;
     public string JobName { get; } = jobName;
@@ -144,6 +147,12 @@ public sealed record SageMakerJobFacts
     public ResourceSelection Resources { get; init; } = null!;
 
     public string TrainingImage { get; init; } = string.Empty;
+
+    /// <summary>K-Means only: the test rows' mean squared distance to the training mean, the baseline of variance_explained.</summary>
+    public double? BaselineMeanSquaredDistance { get; init; }
+
+    /// <summary>PCA only: s3://…/test/, the test rows a batch transform projects to measure explained_variance_total.</summary>
+    public string? TransformInput { get; init; }
 }
 
 /// <summary>
@@ -165,6 +174,21 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
         "no automatic retrain when the Judge says no (max_retry applies to the embedded default only)",
         "no local deployment: `mlops serve` serves locally trained models only (MLOPS_DEPLOY_BACKEND=sagemaker deploys to a SageMaker endpoint instead)",
     ];
+
+    /// <summary>What a SageMaker run of this algorithm leaves out: K-Means' model is MXNet's format, and its rows get no clusters here.</summary>
+    public static IReadOnlyList<string> NotDoneFor(string algorithm) => algorithm == UnsupervisedAlgorithms.KMeans
+        ?
+        [
+            "no local evaluation of the model binary (per-row cluster assignments, silhouette, Davies-Bouldin, plots, drift baseline): it is SageMaker K-Means' MXNet format, which this process does not load; the Judge reads variance_explained from SageMaker's test:msd",
+            .. NotDone.Skip(1),
+        ]
+        : algorithm == UnsupervisedAlgorithms.Pca
+            ?
+            [
+                "no local evaluation of the model binary (embedding file, trustworthiness, plots): it is SageMaker PCA's MXNet format, which this process does not load; the Judge reads explained_variance_total from a SageMaker batch transform of the test split",
+                .. NotDone.Skip(1),
+            ]
+            : NotDone;
 
     /// <summary>Request metrics the built-in XGBoost container reports on a channel, by the eval_metric that makes it report them.</summary>
     private static readonly IReadOnlyDictionary<string, string> EvalMetrics = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -188,6 +212,16 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
     public static TrainingAlgorithm AlgorithmFor(TrainingRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (request.LearningType == LearningTypes.Unsupervised && request.Algorithm == UnsupervisedAlgorithms.KMeans)
+        {
+            return SageMakerKMeans.Check(request);
+        }
+
+        if (request.LearningType == LearningTypes.Unsupervised && request.Algorithm == UnsupervisedAlgorithms.Pca)
+        {
+            return SageMakerPca.Check(request);
+        }
+
         var script = request.LearningType == LearningTypes.Supervised && ScriptModeJob.Covers(request.Algorithm);
         if (!script && (request.LearningType != LearningTypes.Supervised || request.Algorithm != AlgorithmCatalog.XgBoost))
         {
@@ -240,7 +274,7 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
         var started = await training.StartAsync(p.Job, cancellationToken).ConfigureAwait(false);
         var facts = await RecordStartAsync(p, started.Resources, started.TrainingImage, cancellationToken).ConfigureAwait(false);
         var job = await training.WaitAsync(started, cancellationToken, new InlineProgress(m => Report("      " + m))).ConfigureAwait(false);
-        return await CompleteAsync(facts, p.Data, job, cancellationToken).ConfigureAwait(false);
+        return await CompleteAsync(facts, new PreparedRun(p.Data.Manifest, p.Data.Preprocessor), job, wait: true, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The training id of a job this pipeline named (mlops-{training_id}), or null for any other name.</summary>
@@ -281,13 +315,16 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
         }
 
         Report($"[{trainingId}] {facts.JobName}: {description.Status} ({description.SecondaryStatus})");
-        var data = await new PreparationService(context).LoadAsync(trainingId, cancellationToken).ConfigureAwait(false);
+        var manifest = JsonSerializer.Deserialize<PreparationManifest>(await context.Store.ReadTextAsync(PreparationManifest.Key(trainingId), cancellationToken).ConfigureAwait(false))
+            ?? throw new InvalidOperationException($"{PreparationManifest.Key(trainingId)} is empty.");
+        var preprocessor = FeaturePreprocessor.FromJson(await context.Store.ReadTextAsync(manifest.Artifacts["feature_definitions"], cancellationToken).ConfigureAwait(false));
+        var data = new PreparedRun(manifest, preprocessor);
         var job = new SageMakerTrainingResult(description.JobName, description.Status, description.ModelArtifactS3Uri, description.FailureReason, description.BillableTimeInSeconds, facts.Resources, 1)
         {
             FinalMetrics = description.FinalMetrics,
             TrainingImage = facts.TrainingImage,
         };
-        return await CompleteAsync(facts, data, job, cancellationToken).ConfigureAwait(false);
+        return await CompleteAsync(facts, data, job, wait: false, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Stores what finishing the run needs and records the run as running, before the job can end.</summary>
@@ -308,7 +345,8 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
     }
 
     /// <summary>Everything after the job ended, the same whether this process waited for it or not.</summary>
-    private async Task<SageMakerRunSummary> CompleteAsync(SageMakerJobFacts facts, PreparedData data, SageMakerTrainingResult job, CancellationToken cancellationToken)
+    /// <param name="wait">Whether to wait for follow-up work on SageMaker (PCA's batch transform) or stop with <see cref="SageMakerJobNotFinishedException"/>.</param>
+    private async Task<SageMakerRunSummary> CompleteAsync(SageMakerJobFacts facts, PreparedRun data, SageMakerTrainingResult job, bool wait, CancellationToken cancellationToken)
     {
         var (trainingId, jobName, metric, threshold) = (facts.TrainingId, facts.JobName, facts.PrimaryMetric, facts.Threshold);
         var manifest = data.Manifest;
@@ -320,10 +358,11 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
             ["train_channel"] = facts.TrainChannel,
             ["validation_channel"] = facts.ValidationChannel,
         };
+        void SaveFailed() => context.Registry.SaveRun(new RunRecord(trainingId, manifest.DatasetId, manifest.DatasetVersion, facts.Algorithm, facts.TaskType, "failed", null, parameters,
+            new Dictionary<string, double>(), baseArtifacts, new Dictionary<string, double>(), facts.StartedAt, DateTimeOffset.UtcNow, null));
         if (!job.Succeeded)
         {
-            context.Registry.SaveRun(new RunRecord(trainingId, manifest.DatasetId, manifest.DatasetVersion, facts.Algorithm, facts.TaskType, "failed", null, parameters,
-                new Dictionary<string, double>(), baseArtifacts, new Dictionary<string, double>(), facts.StartedAt, DateTimeOffset.UtcNow, null));
+            SaveFailed();
             throw new SageMakerJobFailedException(jobName, job.Status, job.FailureReason);
         }
 
@@ -338,7 +377,9 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
         // ---- Phases 3–4: the Judge on SageMaker's metric over the held-out split ----
         Report($"[3/5] evaluation: SageMaker's {facts.JudgedMetric} on the {manifest.TestRows} held-out rows (no local evaluation of the model binary)");
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
-        var judged = JudgedValue(facts, job.FinalMetrics);
+        var judged = facts.TransformInput is null
+            ? JudgedValue(facts, job.FinalMetrics)
+            : await ProjectTestSplitAsync(facts, data.Manifest, job, artifactUri, wait, () => SaveFailed(), cancellationToken).ConfigureAwait(false);
         if (judged is { } value)
         {
             metrics[metric] = value;
@@ -371,6 +412,7 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
         }
 
         var artifacts = new Dictionary<string, string>(baseArtifacts, StringComparer.Ordinal) { ["model_artifact"] = artifactUri };
+        var notDone = NotDoneFor(facts.Algorithm);
         var results = new JsonObject
         {
             ["training_id"] = trainingId,
@@ -400,7 +442,7 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
                 ["model_package_status"] = packageStatus,
             },
             ["model"] = modelName is null ? null : new JsonObject { ["name"] = modelName, ["version"] = version },
-            ["not_done"] = new JsonArray([.. NotDone.Select(n => (JsonNode?)n)]),
+            ["not_done"] = new JsonArray([.. notDone.Select(n => (JsonNode?)n)]),
         };
         var resultsRef = await context.PutTextAsync(trainingId, "results", ArtifactKeys.Evaluation(trainingId, "results.json"), results.ToJsonString(JsonOptions), cancellationToken).ConfigureAwait(false);
         artifacts["results"] = resultsRef.Key;
@@ -412,14 +454,14 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
             facts.LearningType, facts.TaskType, facts.Algorithm, parameters, metrics, metric, threshold,
             verdict.Decision, reason, 1, modelName, version, null)
         {
-            ExtraSections = [SageMakerSection(job, artifactUri, sha256, packageArn, packageStatus)],
+            ExtraSections = [SageMakerSection(job, artifactUri, sha256, packageArn, packageStatus, notDone)],
         });
         var historyPath = Path.Combine(context.Home.TrainingHistoryDirectory, trainingId + ".md");
         await AtomicFile.WriteAllTextAsync(historyPath, history, cancellationToken).ConfigureAwait(false);
         await context.PutTextAsync(trainingId, "history", ArtifactKeys.Log(trainingId, "training_history.md"), history, cancellationToken).ConfigureAwait(false);
 
         var summary = new SageMakerRunSummary(trainingId, verdict.Decision, reason, metrics, jobName, job.Status, job.TrainingImage ?? "", job.Resources, job.BillableTimeInSeconds,
-            artifactUri, sha256, bytes, modelName, version, packageArn, packageStatus, resultsRef.Location, historyPath, NotDone)
+            artifactUri, sha256, bytes, modelName, version, packageArn, packageStatus, resultsRef.Location, historyPath, notDone)
         {
             DeploymentStrategy = facts.DeploymentStrategy,
         };
@@ -432,9 +474,68 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
         return summary;
     }
 
+    /// <summary>
+    /// PCA's explained_variance_total on the test split: a model from the job's artifact and a batch transform of the test
+    /// rows (named after the job, so a later finish finds it instead of starting another), then the projections' variance
+    /// over the rows' variance. Without <paramref name="wait"/>, a transform still running stops the finish.
+    /// </summary>
+    private async Task<double> ProjectTestSplitAsync(SageMakerJobFacts facts, PreparationManifest manifest, SageMakerTrainingResult job, string artifactUri, bool wait, Action saveFailed, CancellationToken ct)
+    {
+        var name = facts.JobName + "-transform";
+        var outputUri = settings.S3Uri($"{OutputPrefix}{facts.JobName}/transform/");
+        var transform = await sagemaker.DescribeTransformJobAsync(name, ct).ConfigureAwait(false);
+        if (transform is null)
+        {
+            await sagemaker.CreateModelFromArtifactAsync(name, job.TrainingImage ?? facts.TrainingImage, artifactUri, settings.RoleArn, ct).ConfigureAwait(false);
+            await sagemaker.CreateTransformJobAsync(new TransformJobSpec
+            {
+                JobName = name,
+                ModelName = name,
+                InputS3Uri = facts.TransformInput!,
+                OutputS3Uri = outputUri,
+                InstanceType = job.Resources.InferenceInstanceType,
+                OutputKmsKeyId = settings.KmsKeyId,
+            }, ct).ConfigureAwait(false);
+            Report($"[3/5] evaluation: batch transform {name} projects the {manifest.TestRows} test rows with the trained PCA");
+            transform = new TransformJobDescription(name, "InProgress", null, outputUri);
+        }
+
+        if (transform.Status is not ("Completed" or "Failed" or "Stopped"))
+        {
+            if (!wait)
+            {
+                throw new SageMakerJobNotFinishedException(facts.TrainingId, name, transform.Status, null, "batch transform");
+            }
+
+            transform = await training.WaitForTransformAsync(name, ct).ConfigureAwait(false);
+        }
+
+        if (transform.Status != "Completed")
+        {
+            saveFailed();
+            throw new SageMakerJobFailedException(name, transform.Status, transform.FailureReason);
+        }
+
+        var outputKey = settings.KeyOf(outputUri) ?? throw new InvalidOperationException($"{outputUri} is outside the artifact store.");
+        var projections = SageMakerPca.ParseProjections(await context.Store.ReadTextAsync(outputKey + "test.csv.out", ct).ConfigureAwait(false));
+        var rows = (await context.Store.ReadTextAsync(manifest.Artifacts["test"], ct).ConfigureAwait(false))
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray())
+            .ToList();
+        return SageMakerPca.ExplainedVariance(projections, rows);
+    }
+
     /// <summary>The value the Judge reads from SageMaker's final metrics, or null when the job did not report it.</summary>
-    private static double? JudgedValue(SageMakerJobFacts facts, IReadOnlyDictionary<string, double> finalMetrics) =>
-        finalMetrics.TryGetValue(facts.JudgedMetric, out var value) ? value : null;
+    private static double? JudgedValue(SageMakerJobFacts facts, IReadOnlyDictionary<string, double> finalMetrics)
+    {
+        if (!finalMetrics.TryGetValue(facts.JudgedMetric, out var value))
+        {
+            return null;
+        }
+
+        // K-Means reports a distance on the data's scale; the Judge reads it against the test rows' spread around the training mean.
+        return facts.BaselineMeanSquaredDistance is { } baseline ? SageMakerKMeans.VarianceExplained(value, baseline) : value;
+    }
 
     /// <summary>Phase 1 on the configured store and the job's request: shared by <see cref="StartAsync"/> and <see cref="RunAsync"/>.</summary>
     private async Task<PreparedJob> PrepareJobAsync(TrainingRequest request, string requestSource, CancellationToken cancellationToken)
@@ -442,6 +543,11 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
         ArgumentNullException.ThrowIfNull(request);
         var startedAt = DateTimeOffset.UtcNow;
         var algorithm = AlgorithmFor(request);
+        if (algorithm is TrainingAlgorithm.KMeans or TrainingAlgorithm.Pca)
+        {
+            return await PrepareUnlabelledJobAsync(request, requestSource, startedAt, algorithm, cancellationToken).ConfigureAwait(false);
+        }
+
         var metric = request.EffectivePrimaryMetric;
         if (!EvalMetrics.TryGetValue(metric, out var evalMetric))
         {
@@ -592,7 +698,7 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
     }
 
     private async Task<(string Version, string? PackageArn, string? PackageStatus)> RegisterAsync(
-        string modelName, SageMakerJobFacts facts, PreparedData data, SageMakerTrainingResult job, string artifactUri, string sha256, IReadOnlyDictionary<string, double> metrics, string reason, CancellationToken ct)
+        string modelName, SageMakerJobFacts facts, PreparedRun data, SageMakerTrainingResult job, string artifactUri, string sha256, IReadOnlyDictionary<string, double> metrics, string reason, CancellationToken ct)
     {
         var (metric, hyperparameters) = (facts.PrimaryMetric, facts.HyperParameters);
         var preprocessor = data.Preprocessor;
@@ -678,7 +784,7 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
         return (Convert.ToHexStringLower(hash), bytes);
     }
 
-    private static string SageMakerSection(SageMakerTrainingResult job, string artifactUri, string sha256, string? packageArn, string? packageStatus)
+    private static string SageMakerSection(SageMakerTrainingResult job, string artifactUri, string sha256, string? packageArn, string? packageStatus, IReadOnlyList<string> notDone)
     {
         var inv = CultureInfo.InvariantCulture;
         var text = new StringBuilder("## SageMaker\n\n");
@@ -692,13 +798,127 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
         }
 
         text.Append("\nNot done on SageMaker runs:\n\n");
-        foreach (var line in NotDone)
+        foreach (var line in notDone)
         {
             text.Append("- ").Append(line).Append('\n');
         }
 
         return text.ToString();
     }
+
+    /// <summary>
+    /// Phase 1 for a K-Means or PCA run, as the embedded default prepares unsupervised data (every feature column but the target,
+    /// imputed, encoded and scaled by the request), then a seeded train/test split by test_size: the train channel trains
+    /// the centres, the test channel is only scored (test:msd), and the baseline of variance_explained is computed here
+    /// from the same rows. The manifest and feature definitions are stored as phase 1 stores them, so a finish reads them.
+    /// </summary>
+    private async Task<PreparedJob> PrepareUnlabelledJobAsync(TrainingRequest request, string requestSource, DateTimeOffset startedAt, TrainingAlgorithm algorithm, CancellationToken cancellationToken)
+    {
+        var kmeans = algorithm == TrainingAlgorithm.KMeans;
+        var metric = kmeans ? SageMakerKMeans.Metric : SageMakerPca.Metric;
+        var threshold = request.EvaluationThreshold ?? Judge.DefaultThresholdFor(metric) ?? Judge.DefaultThreshold;
+        var (dataset, raw, target) = await new PreparationService(context).LoadAndCheckAsync(request, cancellationToken).ConfigureAwait(false);
+        var trainingId = $"train-{startedAt.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3))}";
+        Report($"[{trainingId}] dataset {dataset.DatasetId} v{dataset.Version}: {raw.RowCount} rows, {raw.Columns.Count} columns" + (target is null ? "" : $"; '{target}' left out of the features"));
+        Report("[1/5] data preparation: quality report, imputation, encoding, scaling, split");
+        var quality = DataQualityReport.Build(dataset.DatasetId, dataset.Version, raw, target ?? "", isClassification: false);
+        await context.PutTextAsync(trainingId, "data_quality", ArtifactKeys.Evaluation(trainingId, "data_quality.json"), JsonSerializer.Serialize(quality, JsonOptions), cancellationToken).ConfigureAwait(false);
+        var features = (request.FeatureColumns ?? raw.Columns.Where(c => c != target && !request.DropColumns.Contains(c)).ToList()).ToList();
+        var kinds = features.ToDictionary(c => c, c => raw.InferKind(raw.IndexOf(c)));
+        var preprocessor = FeaturePreprocessor.Fit(raw, target ?? "", features, kinds, request.DataPreprocessing, ModelTask.Regression, []);
+        var rows = new List<double[]>();
+        foreach (var row in raw.Rows)
+        {
+            if (preprocessor.TryTransform(name => (true, row[raw.IndexOf(name)]), []) is { } x)
+            {
+                rows.Add(x);
+            }
+        }
+
+        var split = DataSplitter.Split(rows.Count, null, request.TestSize, 0, request.RandomSeed);
+        var train = split.Train.Select(i => rows[i]).ToList();
+        var test = split.Test.Select(i => rows[i]).ToList();
+        if (train.Count < 3 || test.Count < 1)
+        {
+            throw new RequestValidationException("dataset", dataset.DatasetId, $"{rows.Count.ToString(CultureInfo.InvariantCulture)} usable rows give {train.Count.ToString(CultureInfo.InvariantCulture)} training and {test.Count.ToString(CultureInfo.InvariantCulture)} test rows; K-Means needs at least 3 and 1");
+        }
+
+        var baseline = SageMakerKMeans.MeanSquaredDistance(test, SageMakerKMeans.Mean(train));
+        if (!(baseline > 0) || test.Count < 2)
+        {
+            throw new RequestValidationException("dataset", dataset.DatasetId, $"the {test.Count.ToString(CultureInfo.InvariantCulture)} test rows do not vary, so no share of their variance can be explained; {request.Algorithm} on SageMaker needs test rows that differ");
+        }
+
+        var hyperparameters = kmeans
+            ? SageMakerKMeans.HyperParameters(request, preprocessor.FeatureNames.Count, train.Count)
+            : SageMakerPca.HyperParameters(request, preprocessor.FeatureNames.Count, train.Count);
+        Report($"      {rows.Count} of {raw.RowCount} rows used; split: train {train.Count}, test {test.Count}; {preprocessor.FeatureNames.Count} features; baseline mean squared distance to the training mean {baseline.ToString("0.####", CultureInfo.InvariantCulture)}");
+
+        var channels = ChannelPrefix(dataset.DatasetId, trainingId);
+        var trainRef = await context.Store.PutTextAsync(channels + "train/train.csv", SageMakerKMeans.ChannelCsv(train), cancellationToken).ConfigureAwait(false);
+        var testRef = await context.Store.PutTextAsync(channels + "test/test.csv", SageMakerKMeans.ChannelCsv(test), cancellationToken).ConfigureAwait(false);
+        var artifacts = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["feature_definitions"] = (await context.PutTextAsync(trainingId, "feature_definitions", ArtifactKeys.FeatureDefinitions(dataset.DatasetId, trainingId), preprocessor.ToJson(), cancellationToken).ConfigureAwait(false)).Key,
+            ["train"] = trainRef.Key,
+            ["test"] = testRef.Key,
+        };
+        var manifest = new PreparationManifest(trainingId, dataset.DatasetId, dataset.Version, dataset.Sha256, target ?? "", request.TaskType, [], preprocessor.FeatureNames,
+            rows.Count, train.Count, 0, test.Count, request.RandomSeed, request.DataPreprocessing, $"{raw.RowCount - rows.Count} rows dropped for missing values; unlabelled channels for SageMaker {request.Algorithm}", artifacts);
+        await context.PutTextAsync(trainingId, "preparation", PreparationManifest.Key(trainingId), JsonSerializer.Serialize(manifest, JsonOptions), cancellationToken).ConfigureAwait(false);
+
+        var jobName = JobNamePrefix + trainingId;
+        Report($"[2/5] training on SageMaker: built-in {(kmeans ? "K-Means" : "PCA")}, job {jobName} ({string.Join(", ", hyperparameters.Select(p => $"{p.Key}={p.Value}"))})");
+        var job = new SageMakerTrainingRequest
+        {
+            JobName = jobName,
+            Algorithm = algorithm,
+            RoleArn = settings.RoleArn,
+
+            // K-Means scores the test channel (test:msd); PCA scores nothing, so its test rows are left for the batch transform.
+            Channels = kmeans
+                ?
+                [
+                    new TrainingChannel("train", settings.S3Uri(channels + "train/"), SageMakerKMeans.ContentType),
+                    new TrainingChannel("test", settings.S3Uri(channels + "test/"), SageMakerKMeans.ContentType),
+                ]
+                : [new TrainingChannel("train", settings.S3Uri(channels + "train/"), SageMakerKMeans.ContentType)],
+            OutputS3Uri = settings.S3Uri(OutputPrefix),
+            CheckpointS3Uri = settings.S3Uri("checkpoints/"),
+            DatasetBytes = trainRef.Size + testRef.Size,
+            Profile = ProfileFor(request),
+            HyperParameters = hyperparameters,
+            OutputKmsKeyId = settings.KmsKeyId,
+        };
+        var facts = new SageMakerJobFacts
+        {
+            TrainingId = trainingId,
+            JobName = jobName,
+            RequestSource = requestSource,
+            LearningType = request.LearningType,
+            TaskType = request.TaskType,
+            Algorithm = request.Algorithm,
+            ModelName = request.ModelName ?? PackagingService.DefaultModelName(dataset.DatasetId, request.Algorithm),
+            DeploymentStrategy = request.DeploymentStrategy,
+            MaxRetry = request.MaxRetry,
+            PrimaryMetric = metric,
+            JudgedMetric = kmeans ? SageMakerKMeans.ReportedMetric : SageMakerPca.MeasuredBy,
+            Threshold = threshold,
+            HyperParameters = hyperparameters,
+            TrainChannel = trainRef.Location,
+            ValidationChannel = testRef.Location,
+            StartedAt = startedAt,
+            BaselineMeanSquaredDistance = kmeans ? baseline : null,
+            TransformInput = kmeans ? null : settings.S3Uri(channels + "test/"),
+        };
+        var unlabelled = new TrainingData([.. train], new double[train.Count], preprocessor.FeatureNames, []);
+        var data = new PreparedData(manifest, preprocessor, unlabelled, null, new TrainingData([.. test], new double[test.Count], preprocessor.FeatureNames, []));
+        var parameters = hyperparameters.ToDictionary(p => p.Key, p => (object)p.Value, StringComparer.Ordinal);
+        return new PreparedJob(startedAt, metric, facts.JudgedMetric, threshold, dataset, target ?? "", trainingId, data, trainRef, testRef, hyperparameters, parameters, job, facts);
+    }
+
+    /// <summary>What finishing a run reads of phase 1: its manifest and the fitted preprocessing (the splits are on S3 for the job).</summary>
+    private sealed record PreparedRun(PreparationManifest Manifest, FeaturePreprocessor Preprocessor);
 
     private sealed record PreparedJob(
         DateTimeOffset StartedAt, string Metric, string EvalMetric, double Threshold, DatasetVersion Dataset, string Target, string TrainingId,

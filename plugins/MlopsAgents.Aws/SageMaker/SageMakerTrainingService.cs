@@ -85,6 +85,29 @@ public sealed class SageMakerTrainingService(SageMakerClient sagemaker, RetryDel
         return await WaitAsync(started, cancellationToken, progress).ConfigureAwait(false);
     }
 
+    /// <summary>Polls a batch transform with DescribeTransformJob until it is Completed, Failed or Stopped.</summary>
+    public async Task<TransformJobDescription> WaitForTransformAsync(string jobName, CancellationToken cancellationToken = default)
+    {
+        // A transform of a test split takes minutes; a day of polls only guards against a service that never ends it.
+        var maxPolls = (int)Math.Ceiling(86400 / Math.Max(1, pollInterval.TotalSeconds));
+        for (var polls = 1; ; polls++)
+        {
+            var job = await sagemaker.DescribeTransformJobAsync(jobName, cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"SageMaker has no transform job {jobName}, though it accepted it.");
+            if (Terminal.Contains(job.Status))
+            {
+                return job;
+            }
+
+            if (polls >= maxPolls)
+            {
+                throw new TimeoutException($"SageMaker transform job {jobName} is still {job.Status} after {polls} polls.");
+            }
+
+            await wait(pollInterval, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Polls a started job with DescribeTrainingJob until it is Completed, Failed or Stopped.</summary>
     /// <param name="progress">Told of the job's start and of every status change while it runs.</param>
     public async Task<SageMakerTrainingResult> WaitAsync(StartedTrainingJob started, CancellationToken cancellationToken = default, IProgress<string>? progress = null)

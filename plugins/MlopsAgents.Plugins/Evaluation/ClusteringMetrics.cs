@@ -167,6 +167,54 @@ public static class ClusteringMetrics
         return (labels.Select(l => index[l]).ToArray(), distinct.Length);
     }
 
+    /// <summary>
+    /// The share of the variance the clusters explain: 1 − (squared distances of the rows to their cluster's mean) /
+    /// (squared distances to the overall mean), k-means' between-to-total sum of squares; NaN when every row is the same
+    /// point. SageMaker K-Means runs report the same ratio on their test split (MlopsAgents.Aws SageMakerKMeans).
+    /// </summary>
+    public static double VarianceExplained(double[][] x, IReadOnlyList<int> labels)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(labels);
+        if (x.Length == 0 || x.Length != labels.Count)
+        {
+            throw new ArgumentException($"{x.Length} rows and {labels.Count} labels: one label per row is needed.", nameof(labels));
+        }
+
+        var dims = x[0].Length;
+        var mean = new double[dims];
+        var sums = new Dictionary<int, (double[] Sum, int Count)>();
+        for (var i = 0; i < x.Length; i++)
+        {
+            if (!sums.TryGetValue(labels[i], out var group))
+            {
+                group = (new double[dims], 0);
+            }
+
+            for (var d = 0; d < dims; d++)
+            {
+                mean[d] += x[i][d] / x.Length;
+                group.Sum[d] += x[i][d];
+            }
+
+            sums[labels[i]] = (group.Sum, group.Count + 1);
+        }
+
+        double total = 0, within = 0;
+        for (var i = 0; i < x.Length; i++)
+        {
+            var (sum, count) = sums[labels[i]];
+            for (var d = 0; d < dims; d++)
+            {
+                total += (x[i][d] - mean[d]) * (x[i][d] - mean[d]);
+                var centre = sum[d] / count;
+                within += (x[i][d] - centre) * (x[i][d] - centre);
+            }
+        }
+
+        return total <= 0 ? double.NaN : 1 - within / total;
+    }
+
     /// <summary>Whether <see cref="Silhouette"/> and <see cref="DaviesBouldin"/> accept this many distinct labels for this many rows.</summary>
     public static bool CanScore(int rows, IReadOnlyList<int> labels)
     {

@@ -34,14 +34,14 @@ public static class Judge
     /// <summary>
     /// The threshold in force when a request sets none, by metric: 0.8 for the bounded classification scores, r2 and
     /// trustworthiness; 0.25 silhouette (the usual boundary of weak structure); 1.5 Davies–Bouldin; 0.5 explained
-    /// variance; 195 average reward (CartPole's classic solve line) and 0.9 success rate; 0.2 MAPE. rmse, mae and
+    /// variance (of PCA's components, or of the clusters); 195 average reward (CartPole's classic solve line) and 0.9 success rate; 0.2 MAPE. rmse, mae and
     /// episode_length are on the data's own scale, so they have none and need evaluation_threshold.
     /// </summary>
     public static double? DefaultThresholdFor(string metric) => metric switch
     {
         "silhouette_score" => 0.25,
         "davies_bouldin_index" => 1.5,
-        "explained_variance_total" => 0.5,
+        "explained_variance_total" or "variance_explained" => 0.5,
         "average_reward" => 195,
         "success_rate" => 0.9,
         "mape" => 0.2,

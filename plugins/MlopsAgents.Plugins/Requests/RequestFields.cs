@@ -138,6 +138,7 @@ internal static class RequestFields
     public static MetricBounds ThresholdBounds(string metric, string? environment) => metric switch
     {
         "r2" => new(null, 1, "r2 is at most 1"),
+        "variance_explained" => new(null, 1, "the share of variance the clusters explain is at most 1"),
         "rmse" or "mae" or "mape" => new(0, null, "an error is never negative"),
         "davies_bouldin_index" => new(0, null, "the Davies-Bouldin index is never negative; lower is better"),
         "silhouette_score" => new(-1, 1, "silhouette scores lie in [-1, 1]"),
@@ -275,7 +276,7 @@ internal static class RequestFields
         new("hpo", FieldKind.Object, "Hyperparameter search before the final training. Supervised learning only.") { Fields = HpoFields, Required = ["search_space"] },
         new("evaluation_threshold", FieldKind.Number,
             "Value of the primary metric the model must reach to pass. Within [0, 1] for classification metrics, explained_variance_total, trustworthiness and success_rate; "
-            + "at most 1 for r2; within [-1, 1] for silhouette_score; at least 0 for rmse, mae, mape, davies_bouldin_index and episode_length; "
+            + "at most 1 for r2 and variance_explained; within [-1, 1] for silhouette_score; at least 0 for rmse, mae, mape, davies_bouldin_index and episode_length; "
             + "within [0, 500] for average_reward and episode_length in cartpole."),
         new("primary_metric", FieldKind.ContextEnum,
             "Metric compared with the threshold; must suit the task type. Omit for the task's default: f1_score, r2, silhouette_score, "

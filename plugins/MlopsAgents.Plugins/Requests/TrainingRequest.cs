@@ -188,7 +188,7 @@ public static class Metrics
 
     public static readonly IReadOnlyList<string> Regression = ["rmse", "mae", "r2", "mape"];
 
-    public static readonly IReadOnlyList<string> Clustering = ["silhouette_score", "davies_bouldin_index"];
+    public static readonly IReadOnlyList<string> Clustering = ["silhouette_score", "davies_bouldin_index", "variance_explained"];
 
     public static readonly IReadOnlyList<string> DimensionalityReduction = ["explained_variance_total", "trustworthiness"];
 

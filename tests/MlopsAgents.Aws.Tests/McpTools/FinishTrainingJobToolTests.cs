@@ -141,6 +141,62 @@ public sealed class FinishTrainingJobToolTests(S3rverFixture s3rver) : IClassFix
         Assert.Empty(stub.Requests);
     }
 
+    [Fact]
+    public async Task FinishTrainingJob_ReadOnlyServer_IsRefusedButDryRunReportsTheRun()
+    {
+        using var dir = new TempDir();
+        await using var stub = await AwsStub.StartAsync();
+        var env = await EnvironmentAsync(dir.Path, stub);
+        string trainingId;
+        await using (var writable = await StartServerAsync(env))
+        {
+            (trainingId, _) = await StartAsync(writable, stub);
+        }
+
+        await using var client = await StartServerAsync(env, allowWrite: false);
+
+        Assert.Contains("--allow-write", Error(await client.CallToolAsync("finish_training_job", Args(("training_id", trainingId)))), StringComparison.Ordinal);
+        var dry = Ok(await client.CallToolAsync("finish_training_job", Args(("training_id", trainingId), ("dry_run", true))));
+
+        Assert.True(dry["dry_run"]!.GetValue<bool>());
+        Assert.Equal("running", dry["run_status"]!.GetValue<string>());
+        Assert.Equal("mlops-" + trainingId, dry["job_name"]!.GetValue<string>());
+        Assert.Single(stub.Requests);
+    }
+
+    [Fact]
+    public async Task FinishTrainingJob_KMeansJob_JudgesVarianceExplainedFromTestMsd()
+    {
+        using var dir = new TempDir();
+        await using var stub = await AwsStub.StartAsync();
+        var env = await EnvironmentAsync(dir.Path, stub);
+        var (add, _, addErr) = MlopsCli.Run(env, TimeSpan.FromMinutes(3), "data", "add", Path.Combine(Examples, "iris.csv"), "--id", "dataset-iris-001", "--target", "species");
+        Assert.True(add == 0, addErr);
+        await using var client = await StartServerAsync(env);
+        const string KMeansRequest = "dataset_id: dataset-iris-001\ntarget: species\nlearning_type: unsupervised\ntask_type: clustering\nalgorithm: kmeans\nhyperparameters:\n  n_clusters: 3\nprimary_metric: variance_explained\ndata_preprocessing:\n  standardize: true\n";
+        stub.Reply(StubResponse.Ok("""{"TrainingJobArn":"arn:aws:sagemaker:us-east-1:111122223333:training-job/km"}"""));
+        var started = Ok(await client.CallToolAsync("start_training_job", Args(("request", KMeansRequest))));
+        Assert.Equal("test:msd", started["judged_metric"]!.GetValue<string>());
+        Assert.Equal("variance_explained", started["primary_metric"]!.GetValue<string>());
+        stub.Reply(StubResponse.Ok(new JsonObject
+        {
+            ["TrainingJobName"] = "replayed",
+            ["TrainingJobStatus"] = "Completed",
+            ["SecondaryStatus"] = "Completed",
+            ["ModelArtifacts"] = new JsonObject { ["S3ModelArtifacts"] = $"s3://{Bucket}/{ModelKey}" },
+            ["FinalMetricDataList"] = new JsonArray(new JsonObject { ["MetricName"] = "test:msd", ["Value"] = 0.9, ["Timestamp"] = 1.7e9 }),
+        }.ToJsonString()));
+
+        var finished = Ok(await client.CallToolAsync("finish_training_job", Args(("training_id", started["training_id"]!.GetValue<string>()))));
+
+        // Standardised iris has four unit-variance features, so the test rows sit about 4 from the training mean, squared.
+        var explained = finished["metrics"]!["variance_explained"]!.GetValue<double>();
+        Assert.InRange(explained, 0.6, 0.9);
+        Assert.Equal("pass", finished["decision"]!.GetValue<string>());
+        Assert.Equal("dataset-iris-001-kmeans", finished["model_name"]!.GetValue<string>());
+        Assert.Contains("K-Means' MXNet format", finished["not_done"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
     /// <summary>start_training_job on the bundled example: one CreateTrainingJob, and the ids it returned.</summary>
     private static async Task<(string TrainingId, string JobName)> StartAsync(McpClient client, AwsStub stub)
     {
@@ -170,12 +226,12 @@ public sealed class FinishTrainingJobToolTests(S3rverFixture s3rver) : IClassFix
 
     private static string Examples => Path.Combine(AppContext.BaseDirectory, "examples");
 
-    private static async Task<McpClient> StartServerAsync(Dictionary<string, string?> env)
+    private static async Task<McpClient> StartServerAsync(Dictionary<string, string?> env, bool allowWrite = true)
     {
         var transport = new StdioClientTransport(new StdioClientTransportOptions
         {
             Command = "dotnet",
-            Arguments = [RepositoryFiles.McpServerDll(), "--transport", "stdio", "--allow-write"],
+            Arguments = allowWrite ? [RepositoryFiles.McpServerDll(), "--transport", "stdio", "--allow-write"] : [RepositoryFiles.McpServerDll(), "--transport", "stdio"],
             EnvironmentVariables = env,
         });
         return await McpClient.CreateAsync(transport, new McpClientOptions { ProtocolVersion = Plugins.McpProtocol.Version });

@@ -39,6 +39,7 @@ public sealed class AwsStub : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<StubResponse> _responses = new();
     private readonly ConcurrentQueue<RecordedRequest> _requests = new();
+    private Func<RecordedRequest, Task>? _onRequest;
 
     private AwsStub(WebApplication app) => _app = app;
 
@@ -70,6 +71,13 @@ public sealed class AwsStub : IAsyncDisposable
         return this;
     }
 
+    /// <summary>Runs before each reply, for what AWS would do as a side effect (a transform job writing its output to S3).</summary>
+    public AwsStub OnRequest(Func<RecordedRequest, Task> action)
+    {
+        _onRequest = action;
+        return this;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();
@@ -82,7 +90,13 @@ public sealed class AwsStub : IAsyncDisposable
         var body = await reader.ReadToEndAsync();
         var headers = context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString());
         var rawTarget = context.Features.GetRequiredFeature<IHttpRequestFeature>().RawTarget;
-        _requests.Enqueue(new RecordedRequest(context.Request.Method, rawTarget, headers, body, CheckSignature(context.Request.Method, rawTarget, headers, Encoding.UTF8.GetBytes(body))));
+        var recorded = new RecordedRequest(context.Request.Method, rawTarget, headers, body, CheckSignature(context.Request.Method, rawTarget, headers, Encoding.UTF8.GetBytes(body)));
+        _requests.Enqueue(recorded);
+        if (_onRequest is { } onRequest)
+        {
+            await onRequest(recorded);
+        }
+
         var response = _responses.TryDequeue(out var next) ? next : StubResponse.Error(500, "StubExhausted", "The test queued no response for this request.");
         context.Response.StatusCode = response.Status;
         context.Response.ContentType = "application/x-amz-json-1.1";

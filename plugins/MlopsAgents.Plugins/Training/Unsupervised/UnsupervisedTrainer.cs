@@ -34,6 +34,7 @@ public static class UnsupervisedTrainer
 
     public const string Silhouette = "silhouette_score";
     public const string DaviesBouldin = "davies_bouldin_index";
+    public const string VarianceExplained = "variance_explained";
     public const string Inertia = "inertia";
     public const string ClusterCount = "n_clusters";
     public const string NoiseCount = "n_noise";
@@ -175,6 +176,12 @@ public static class UnsupervisedTrainer
         if (ClusteringMetrics.CanScore(x.Length, labels))
         {
             metrics[DaviesBouldin] = ClusteringMetrics.DaviesBouldin(x, labels);
+        }
+
+        var explained = ClusteringMetrics.VarianceExplained(x, labels);
+        if (!double.IsNaN(explained))
+        {
+            metrics[VarianceExplained] = explained;
         }
     }
 

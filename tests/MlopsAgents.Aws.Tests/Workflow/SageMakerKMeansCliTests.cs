@@ -1,0 +1,198 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using Amazon.S3;
+using Amazon.S3.Model;
+using MlopsAgents.Aws.Tests.Support;
+using MlopsAgents.Plugins.Registry;
+using MlopsAgents.Tests.Support;
+
+namespace MlopsAgents.Aws.Tests.Workflow;
+
+/// <summary>
+/// <c>mlops run</c> of a clustering request with MLOPS_TRAINING_BACKEND=sagemaker through the real process: the
+/// unlabelled channels go to s3rver, CreateTrainingJob and DescribeTrainingJob to the signed Kestrel stub, which replays
+/// K-Means' test:msd; the Judge's variance_explained is checked against the channels the job was given.
+/// </summary>
+public sealed class SageMakerKMeansCliTests(S3rverFixture s3rver) : IClassFixture<S3rverFixture>
+{
+    private const string Role = "arn:aws:iam::111122223333:role/mlops-dev-training";
+    private const string ModelKey = "team/fixtures/kmeans-model.tar.gz";
+    private const string ModelName = "dataset-iris-001-kmeans";
+    private readonly string Bucket = "mlops-km-" + Guid.NewGuid().ToString("N")[..12];
+
+    private const string Request = """
+        Cluster the iris flowers on SageMaker.
+
+        ```yaml
+        dataset_id: dataset-iris-001
+        target: species
+        learning_type: unsupervised
+        task_type: clustering
+        algorithm: kmeans
+        hyperparameters:
+          n_clusters: 3
+        primary_metric: variance_explained
+        evaluation_threshold: 0.6
+        data_preprocessing:
+          standardize: true
+        ```
+        """;
+
+    [Theory]
+    [InlineData(0.93, 0)]
+    [InlineData(3.5, 3)]
+    public async Task Run_KMeansRequest_TrainsUnlabelledChannelsAndJudgesVarianceExplained(double testMsd, int expectedExit)
+    {
+        var dir = Directory.CreateTempSubdirectory("mlops-sm-kmeans-").FullName;
+        try
+        {
+            await using var stub = await AwsStub.StartAsync();
+            var env = await PrepareAsync(dir, stub);
+            var issue = Path.Combine(dir, "iris-kmeans-sagemaker.md");
+            await File.WriteAllTextAsync(issue, Request);
+            stub.Reply(
+                StubResponse.Ok("""{"TrainingJobArn":"arn:aws:sagemaker:us-east-1:111122223333:training-job/km"}"""),
+                StubResponse.Ok(new JsonObject
+                {
+                    ["TrainingJobName"] = "replayed",
+                    ["TrainingJobStatus"] = "Completed",
+                    ["SecondaryStatus"] = "Completed",
+                    ["ModelArtifacts"] = new JsonObject { ["S3ModelArtifacts"] = $"s3://{Bucket}/{ModelKey}" },
+                    ["FinalMetricDataList"] = new JsonArray(
+                        new JsonObject { ["MetricName"] = "test:msd", ["Value"] = testMsd, ["Timestamp"] = 1.7e9 },
+                        new JsonObject { ["MetricName"] = "test:ssd", ["Value"] = testMsd * 30, ["Timestamp"] = 1.7e9 }),
+                }.ToJsonString()));
+
+            var (code, stdout, stderr) = MlopsCli.Run(env, TimeSpan.FromMinutes(3), "run", issue);
+
+            Assert.True(code == expectedExit, $"exit {code}: {stderr}{stdout}");
+            Assert.Equal(["SageMaker.CreateTrainingJob", "SageMaker.DescribeTrainingJob"], stub.Requests.Select(r => r.Header("x-amz-target")));
+            var create = JsonNode.Parse(stub.Requests[0].Body)!;
+            Assert.Equal("382416733822.dkr.ecr.us-east-1.amazonaws.com/kmeans:1", create["AlgorithmSpecification"]!["TrainingImage"]!.GetValue<string>());
+            Assert.Equal("File", create["AlgorithmSpecification"]!["TrainingInputMode"]!.GetValue<string>());
+            var hp = create["HyperParameters"]!;
+            Assert.Equal("3", hp["k"]!.GetValue<string>());
+            Assert.Equal("4", hp["feature_dim"]!.GetValue<string>());
+            Assert.Equal("120", hp["mini_batch_size"]!.GetValue<string>());
+            Assert.Equal("kmeans++", hp["init_method"]!.GetValue<string>());
+            Assert.Equal("""["msd","ssd"]""", hp["eval_metrics"]!.GetValue<string>());
+            Assert.Null(hp["eval_metric"]);
+            var channels = create["InputDataConfig"]!.AsArray();
+            Assert.Equal(["train", "test"], channels.Select(c => c!["ChannelName"]!.GetValue<string>()));
+            Assert.All(channels, c => Assert.Equal("text/csv;label_size=0", c!["ContentType"]!.GetValue<string>()));
+
+            // The channels hold the four standardised features and no label: no species, no class code.
+            using var s3 = s3rver.CreateClient();
+            var train = await ReadRowsAsync(s3, channels[0]!["DataSource"]!["S3DataSource"]!["S3Uri"]!.GetValue<string>() + "train.csv");
+            var test = await ReadRowsAsync(s3, channels[1]!["DataSource"]!["S3DataSource"]!["S3Uri"]!.GetValue<string>() + "test.csv");
+            Assert.Equal(120, train.Count);
+            Assert.Equal(30, test.Count);
+            Assert.All(train.Concat(test), row => Assert.Equal(4, row.Length));
+
+            // variance_explained = 1 − test:msd / (mean squared distance of the test rows to the training mean), recomputed from what the job read.
+            var mean = Enumerable.Range(0, 4).Select(d => train.Average(r => r[d])).ToArray();
+            var baseline = test.Average(r => r.Select((v, d) => (v - mean[d]) * (v - mean[d])).Sum());
+            var expected = 1 - testMsd / baseline;
+            var results = await ReadJsonAsync(s3, $"team/evaluations/{TrainingId(create)}/results.json");
+            Assert.Equal(expected, results["metrics"]!["variance_explained"]!.GetValue<double>(), 1e-9);
+            Assert.Equal(testMsd, results["metrics"]!["test:msd"]!.GetValue<double>());
+            Assert.Equal("test:msd", results["judged_metric"]!.GetValue<string>());
+            Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"variance_explained   {expected:0.0000}"), stdout, StringComparison.Ordinal);
+            Assert.Contains("SageMaker K-Means' MXNet format", stdout, StringComparison.Ordinal);
+
+            var versions = new SqliteRegistry(Path.Combine(dir, "home", "registry.db")).ListModelVersions(ModelName);
+            if (expectedExit == 0)
+            {
+                Assert.Contains("PASS (trained on SageMaker)", stdout, StringComparison.Ordinal);
+                Assert.Equal("1.0.0", Assert.Single(versions).Version);
+                var model = await ReadJsonAsync(s3, $"team/models/{ModelName}/1.0.0/sagemaker_model.json");
+                Assert.Equal("kmeans", model["algorithm"]!.GetValue<string>());
+                Assert.Contains("kmeans:1", model["training_image"]!.GetValue<string>(), StringComparison.Ordinal);
+            }
+            else
+            {
+                Assert.Contains("FAIL (trained on SageMaker)", stdout, StringComparison.Ordinal);
+                Assert.Empty(versions);
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("primary_metric: variance_explained\n", "", "primary_metric: silhouette_score →", "set primary_metric: variance_explained")]
+    [InlineData("  n_clusters: 3\n", "  k_min: 2\n", "hyperparameters.n_clusters:", "SageMaker K-Means trains a fixed k")]
+    public async Task Run_KMeansRequestSageMakerCannotJudge_ExitsTwoBeforeAnyAwsCall(string original, string replacement, string field, string expected)
+    {
+        var dir = Directory.CreateTempSubdirectory("mlops-sm-kmeans-").FullName;
+        try
+        {
+            await using var stub = await AwsStub.StartAsync();
+            var env = await PrepareAsync(dir, stub);
+            var issue = Path.Combine(dir, "iris-kmeans-sagemaker.md");
+            Assert.Contains(original, Request, StringComparison.Ordinal);
+            await File.WriteAllTextAsync(issue, Request.Replace(original, replacement, StringComparison.Ordinal));
+
+            var (code, _, stderr) = MlopsCli.Run(env, TimeSpan.FromMinutes(2), "run", issue);
+
+            Assert.Equal(2, code);
+            Assert.Contains(field, stderr, StringComparison.Ordinal);
+            Assert.Contains(expected, stderr, StringComparison.Ordinal);
+            Assert.Empty(stub.Requests);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static string TrainingId(JsonNode create) => create["TrainingJobName"]!.GetValue<string>()["mlops-".Length..];
+
+    private async Task<List<double[]>> ReadRowsAsync(IAmazonS3 s3, string uri)
+    {
+        var text = await ReadTextAsync(s3, uri[$"s3://{Bucket}/".Length..]);
+        return [.. text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray())];
+    }
+
+    private async Task<JsonNode> ReadJsonAsync(IAmazonS3 s3, string key) => JsonNode.Parse(await ReadTextAsync(s3, key))!;
+
+    private async Task<string> ReadTextAsync(IAmazonS3 s3, string key)
+    {
+        using var response = await s3.GetObjectAsync(Bucket, key);
+        return await new StreamReader(response.ResponseStream).ReadToEndAsync();
+    }
+
+    /// <summary>A bucket with the model SageMaker would have written, and iris registered on it.</summary>
+    private async Task<Dictionary<string, string?>> PrepareAsync(string dir, AwsStub stub)
+    {
+        using (var s3 = s3rver.CreateClient())
+        {
+            await s3.PutBucketAsync(new PutBucketRequest { BucketName = Bucket });
+            await s3.PutObjectAsync(new PutObjectRequest { BucketName = Bucket, Key = ModelKey, InputStream = new MemoryStream(Encoding.UTF8.GetBytes("kmeans model bytes")), UseChunkEncoding = false });
+        }
+
+        var env = new Dictionary<string, string?>
+        {
+            ["MLOPS_HOME"] = Path.Combine(dir, "home"),
+            ["MLOPS_DATA_ROOT"] = Path.Combine(AppContext.BaseDirectory, "examples"),
+            ["MLOPS_ARTIFACT_STORE"] = $"s3://{Bucket}/team",
+            ["MLOPS_S3_ENDPOINT"] = s3rver.Endpoint.ToString(),
+            ["MLOPS_TRAINING_BACKEND"] = "sagemaker",
+            ["MLOPS_SAGEMAKER_ROLE_ARN"] = Role,
+            ["MLOPS_SAGEMAKER_POLL_SECONDS"] = "0",
+            ["MLOPS_MODEL_REGISTRY"] = "",
+            ["MLOPS_DEPLOY_BACKEND"] = "",
+            ["MLOPS_WORKFLOW_BACKEND"] = "",
+            ["MLOPS_AWS_ENDPOINT"] = stub.Endpoint.ToString(),
+            ["AWS_REGION"] = "us-east-1",
+            ["AWS_ACCESS_KEY_ID"] = "S3RVER",
+            ["AWS_SECRET_ACCESS_KEY"] = "S3RVER",
+        };
+        var (add, _, addErr) = MlopsCli.Run(env, TimeSpan.FromMinutes(3), "data", "add", Path.Combine(AppContext.BaseDirectory, "examples", "iris.csv"), "--id", "dataset-iris-001", "--target", "species");
+        Assert.True(add == 0, addErr);
+        return env;
+    }
+}

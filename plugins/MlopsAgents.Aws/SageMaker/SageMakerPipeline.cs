@@ -227,7 +227,7 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
         {
             throw new RequestValidationException("algorithm", request.Algorithm,
                 $"MLOPS_TRAINING_BACKEND=sagemaker trains supervised xgboost requests (SageMaker built-in XGBoost {BuiltInAlgorithmImages.XGBoostVersion}) " +
-                $"and supervised {string.Join(", ", ScriptModeJob.Algorithms)} (scikit-learn script mode); " +
+                $"and supervised {string.Join(", ", ScriptModeJob.Algorithms)} (scikit-learn script mode), and unsupervised kmeans and pca (built-in K-Means and PCA); " +
                 $"'{request.Algorithm}' ({request.LearningType}) trains on the embedded default: unset MLOPS_TRAINING_BACKEND or set it to local");
         }
 

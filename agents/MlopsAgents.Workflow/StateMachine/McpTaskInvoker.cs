@@ -12,7 +12,8 @@ namespace MlopsAgents.Workflow.StateMachine;
 /// when the definition built it (an object with <c>context</c>, or a task-token wait's Payload), else <c>context</c> (the
 /// state) and <c>execution_id</c>. Arguments a tool does not declare are dropped (the definition's <c>mlops_task</c> among
 /// them: it is for the Lambda forwarder, infra/lambda/task-forwarder, which builds its idempotency key from it).
-/// The idempotency key travels as <c>_meta.idempotency_key</c>, so the server's filter answers a replay from its store.
+/// The idempotency key travels as <c>_meta.idempotency_key</c>, so the server's filter answers a replay from its store,
+/// and a retry after a timeout (the call is cancelled, the tool is not) joins the run still going on in the server.
 /// </summary>
 public sealed class McpTaskInvoker : ITaskInvoker, IAsyncDisposable
 {

@@ -430,7 +430,7 @@ public sealed partial class StateMachineExecutor : IAsyncDisposable
                     {
                         ["resource"] = state.Resource,
                         ["attempt"] = cursor.Attempt,
-                        ["idempotency_key"] = IdempotencyKey(row.Id, cursor),
+                        ["idempotency_key"] = IdempotencyKey(row.Id, cursor, state),
                     })],
                 });
                 if (committed && token is not null && scheduled.Deadline is { } deadline)
@@ -474,7 +474,7 @@ public sealed partial class StateMachineExecutor : IAsyncDisposable
         try
         {
             Log.Invoking(_logger, row.Id, state.Name, cursor.Attempt);
-            result = await _invoker.InvokeAsync(state.Resource!, input, cursor.TaskToken, IdempotencyKey(row.Id, cursor), call.Token).ConfigureAwait(false);
+            result = await _invoker.InvokeAsync(state.Resource!, input, cursor.TaskToken, IdempotencyKey(row.Id, cursor, state), call.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -701,8 +701,16 @@ public sealed partial class StateMachineExecutor : IAsyncDisposable
         ["Task"] = new JsonObject { ["Token"] = cursor.TaskToken },
     };
 
-    private static string IdempotencyKey(string executionId, ExecutionCursor cursor) =>
-        string.Create(CultureInfo.InvariantCulture, $"{executionId}/{cursor.State}/{cursor.Visit}/{cursor.Attempt}");
+    /// <summary>
+    /// One key per visit of a state, the same for its retries: a retry after States.Timeout joins the tool's run that is
+    /// still going on in the MCP server (which runs a key once, detached from its callers) instead of starting a second
+    /// one, and a retry after an error runs again because errors are not stored. A task-token wait keeps the attempt in
+    /// its key: its call only hands over the token, and each attempt has a new token that must reach the handler. The
+    /// Step Functions task forwarder builds its keys the same way (infra/lambda/task-forwarder).
+    /// </summary>
+    private static string IdempotencyKey(string executionId, ExecutionCursor cursor, AslState state) => state.WaitsForTaskToken
+        ? string.Create(CultureInfo.InvariantCulture, $"{executionId}/{cursor.State}/{cursor.Visit}/{cursor.Attempt}")
+        : string.Create(CultureInfo.InvariantCulture, $"{executionId}/{cursor.State}/{cursor.Visit}");
 
     private static JsonObject ErrorOutput(string error, string? cause) => new() { ["Error"] = error, ["Cause"] = cause ?? "" };
 

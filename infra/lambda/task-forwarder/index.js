@@ -1,31 +1,29 @@
-// Step Functions Task -> MCP tools/call on mlops-mcp (Streamable HTTP), mapping arguments as the local McpTaskInvoker
-// does and keyed by the state's mlops_task, so the server's IdempotencyFilter answers a replayed attempt once.
-// Inlined in infra/cloudformation/tasks.yaml (ZipFile, at most 4096 characters): keep the two equal.
+// Step Functions Task -> MCP tools/call on mlops-mcp: see infra/README.md. Inlined in cloudformation/tasks.yaml
+// (ZipFile, at most 4096 characters): keep both equal.
 'use strict';
 const PROTOCOL = '2025-11-25'; // plugins/MlopsAgents.Plugins/McpProtocol.cs
-let token; // read once per cold start
+let token; // once per cold start
 
 async function secret() {
-  const sm = require('@aws-sdk/client-secrets-manager'); // shipped with the nodejs24.x runtime
-  const r = await new sm.SecretsManagerClient({}).send(new sm.GetSecretValueCommand({ SecretId: process.env.MCP_TOKEN_SECRET_ARN }));
-  return r.SecretString;
+  const sm = require('@aws-sdk/client-secrets-manager');
+  return (await new sm.SecretsManagerClient({}).send(new sm.GetSecretValueCommand({ SecretId: process.env.MCP_TOKEN_SECRET_ARN }))).SecretString;
 }
 
-function fail(name, message) {
-  const e = new Error(message);
-  e.name = name; // Step Functions takes the error type from it
-  return e;
-}
+const fail = (name, message) => Object.assign(new Error(message), { name }); // name: the error type
 
 class Session {
-  constructor(url, auth) { this.url = url; this.auth = auth; this.next = 1; }
-
+  constructor(url, auth, signal) { Object.assign(this, { url, auth, signal, next: 1 }); }
   async send(method, params, notify) {
-    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${this.auth}` };
-    if (this.id) Object.assign(headers, { 'mcp-session-id': this.id, 'mcp-protocol-version': PROTOCOL });
+    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${this.auth}`,
+      ...(this.id && { 'mcp-session-id': this.id, 'mcp-protocol-version': PROTOCOL }) };
     const id = notify ? undefined : this.next++;
-    const res = await fetch(this.url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id, method, params }) });
-    const body = await res.text();
+    let res, body;
+    try {
+      res = await fetch(this.url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id, method, params }), signal: this.signal });
+      body = await res.text();
+    } catch (e) {
+      throw this.signal.aborted ? fail('Mlops.TaskInProgress', `${method}: past the deadline; the run goes on`) : e;
+    }
     if (!res.ok) throw fail(res.status === 401 ? 'Mlops.Unauthorized' : 'Mlops.McpError', `${method}: ${this.url} answered HTTP ${res.status}: ${body.slice(0, 200)}`);
     this.id = res.headers.get('mcp-session-id') || this.id;
     if (notify) return null;
@@ -33,8 +31,7 @@ class Session {
       ? body.split(/\r?\n/).filter(l => l.startsWith('data:')).map(l => l.slice(5).trim()).filter(Boolean).map(JSON.parse)
       : [JSON.parse(body)];
     const answer = messages.find(m => m.id === id);
-    if (!answer) throw fail('Mlops.McpError', `${method}: no answer with id ${id}`);
-    if (answer.error) throw fail('Mlops.McpError', `${method}: ${answer.error.message}`);
+    if (!answer || answer.error) throw fail('Mlops.McpError', `${method}: ${answer ? answer.error.message : `no answer with id ${id}`}`);
     return answer.result;
   }
 }
@@ -42,16 +39,18 @@ class Session {
 exports.handler = async (event, context) => {
   const fn = context.functionName;
   const agent = fn.startsWith('mlops-agent-');
-  if (!agent && !fn.startsWith('mlops-mcp-')) throw fail('Mlops.UnknownResource', `${fn} is neither mlops-mcp-<tool> nor mlops-agent-<step>`);
+  if (!agent && !fn.startsWith('mlops-mcp-')) throw fail('Mlops.UnknownResource', `${fn}: not mlops-mcp-<tool> or mlops-agent-<step>`);
   const tool = fn.slice(agent ? 12 : 10);
   const input = event && typeof event === 'object' ? event : {};
   const t = input.mlops_task;
-  if (!t || !t.execution_id) throw fail('Mlops.BadTaskInput', `${fn}: the state passes no mlops_task (infra/README.md)`);
-  const key = `${t.execution_id}/${t.state}/${t.entered_time}/${t.retry_count}`;
-  const source = !agent || 'context' in input || 'task_token' in input ? input : { context: input, execution_id: t.execution_id };
+  if (!t?.execution_id) throw fail('Mlops.BadTaskInput', `${fn}: the state passes no mlops_task (infra/README.md)`);
+  const wait = 'task_token' in input; // a token hand-off: a retry brings a new token
+  const key = [t.execution_id, t.state, t.entered_time, ...(wait ? [t.retry_count] : [])].join('/');
+  const source = !agent || 'context' in input || wait ? input : { context: input, execution_id: t.execution_id };
+  const ms = Number(process.env.MLOPS_FORWARDER_DEADLINE_MS) || context.getRemainingTimeInMillis() - 10000;
 
   token ??= process.env.MCP_TOKEN ? Promise.resolve(process.env.MCP_TOKEN) : secret();
-  const s = new Session(process.env.MCP_URL, await token);
+  const s = new Session(process.env.MCP_URL, await token, AbortSignal.timeout(ms));
   await s.send('initialize', { protocolVersion: PROTOCOL, capabilities: {}, clientInfo: { name: 'mlops-task-forwarder', version: '1.0.0' } });
   await s.send('notifications/initialized', {}, true);
   const listed = (await s.send('tools/list', {})).tools.find(x => x.name === tool);

@@ -64,11 +64,17 @@ public sealed partial class SageMakerClient(AwsJsonClient client)
             hyperParameters["sagemaker_region"] = JsonSerializer.Serialize(region);
         }
 
+        var algorithmSpecification = new JsonObject { ["TrainingImage"] = image, ["TrainingInputMode"] = "File" };
+        if (spec.Script is { MetricDefinitions.Count: > 0 } script)
+        {
+            algorithmSpecification["MetricDefinitions"] = MetricDefinitions(script.MetricDefinitions);
+        }
+
         var stopping = new JsonObject { ["MaxRuntimeInSeconds"] = spec.MaxRuntimeInSeconds };
         var request = new JsonObject
         {
             ["TrainingJobName"] = spec.JobName,
-            ["AlgorithmSpecification"] = new JsonObject { ["TrainingImage"] = image, ["TrainingInputMode"] = "File" },
+            ["AlgorithmSpecification"] = algorithmSpecification,
             ["RoleArn"] = spec.RoleArn,
             ["InputDataConfig"] = new JsonArray(spec.Channels.Select(c =>
             {
@@ -155,12 +161,19 @@ public sealed partial class SageMakerClient(AwsJsonClient client)
     }
 
     /// <summary>CreateModelPackage: a versioned package in the group, with its inference container and approval status.</summary>
+    /// <param name="environment">The inference container's environment (a script-mode model names its entry point there).</param>
     public async Task<string> CreateModelPackageAsync(
         string groupName, string imageUri, string modelDataS3Uri, ModelApprovalStatus approval, string description,
-        IReadOnlyDictionary<string, string>? metadata = null, CancellationToken cancellationToken = default)
+        IReadOnlyDictionary<string, string>? metadata = null, IReadOnlyDictionary<string, string>? environment = null, CancellationToken cancellationToken = default)
     {
         ValidateName("ModelPackageGroupName", groupName);
         ValidateS3Uri("InferenceSpecification.Containers[0].ModelDataUrl", modelDataS3Uri);
+        var container = new JsonObject { ["Image"] = imageUri, ["ModelDataUrl"] = modelDataS3Uri };
+        if (environment is { Count: > 0 })
+        {
+            container["Environment"] = new JsonObject(environment.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value)));
+        }
+
         var request = new JsonObject
         {
             ["ModelPackageGroupName"] = groupName,
@@ -168,7 +181,7 @@ public sealed partial class SageMakerClient(AwsJsonClient client)
             ["ModelApprovalStatus"] = approval.ToString(),
             ["InferenceSpecification"] = new JsonObject
             {
-                ["Containers"] = new JsonArray(new JsonObject { ["Image"] = imageUri, ["ModelDataUrl"] = modelDataS3Uri }),
+                ["Containers"] = new JsonArray(container),
                 ["SupportedContentTypes"] = new JsonArray("text/csv", "application/json"),
                 ["SupportedResponseMIMETypes"] = new JsonArray("text/csv", "application/json"),
             },
@@ -344,6 +357,25 @@ public sealed partial class SageMakerClient(AwsJsonClient client)
         }
 
         return config;
+    }
+
+    /// <summary>MetricDefinitions as the API reference gives them: Name 1–255 characters, Regex 1–500, at most 40 per job.</summary>
+    private static JsonArray MetricDefinitions(IReadOnlyList<MetricDefinition> definitions)
+    {
+        if (definitions.Count > 40)
+        {
+            throw new ArgumentException($"AlgorithmSpecification.MetricDefinitions has {definitions.Count} entries; SageMaker allows at most 40.", nameof(definitions));
+        }
+
+        foreach (var d in definitions)
+        {
+            if (string.IsNullOrEmpty(d.Name) || d.Name.Length > 255 || string.IsNullOrEmpty(d.Regex) || d.Regex.Length > 500)
+            {
+                throw new ArgumentException($"MetricDefinition '{d.Name}' is not allowed: Name takes 1-255 characters and Regex 1-500 (it has {d.Regex?.Length ?? 0}).", nameof(definitions));
+            }
+        }
+
+        return new(definitions.Select(d => (JsonNode)new JsonObject { ["Name"] = d.Name, ["Regex"] = d.Regex }).ToArray());
     }
 
     private static JsonArray Tags(IReadOnlyDictionary<string, string> tags) =>

@@ -37,7 +37,9 @@ public sealed record SageMakerDeploymentResult(string EndpointName, string Model
 public sealed class SageMakerDeploymentService(SageMakerClient sagemaker, CloudWatchClient cloudWatch)
 {
     /// <summary>Creates the group if needed, then a package version pending manual approval; returns the package ARN.</summary>
-    public async Task<string> RegisterAsync(string groupName, string description, string imageUri, string modelDataS3Uri, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken = default)
+    /// <param name="environment">The inference container's environment, e.g. <see cref="ScriptModeJob.InferenceEnvironment"/> for a script-mode model.</param>
+    public async Task<string> RegisterAsync(string groupName, string description, string imageUri, string modelDataS3Uri, IReadOnlyDictionary<string, string> metadata,
+        IReadOnlyDictionary<string, string>? environment = null, CancellationToken cancellationToken = default)
     {
         try
         {
@@ -48,7 +50,7 @@ public sealed class SageMakerDeploymentService(SageMakerClient sagemaker, CloudW
             // Every version after the first lands in the existing group.
         }
 
-        return await sagemaker.CreateModelPackageAsync(groupName, imageUri, modelDataS3Uri, ModelApprovalStatus.PendingManualApproval, description, metadata, cancellationToken).ConfigureAwait(false);
+        return await sagemaker.CreateModelPackageAsync(groupName, imageUri, modelDataS3Uri, ModelApprovalStatus.PendingManualApproval, description, metadata, environment, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Records the Judge's or a person's decision on a package.</summary>

@@ -157,19 +157,20 @@ public sealed record SageMakerJobFacts
 
 /// <summary>
 /// <c>mlops run</c> with MLOPS_TRAINING_BACKEND=sagemaker: phase 1 runs here exactly as on the embedded default (its
-/// artifacts on the configured store, normally S3); the model trains as a SageMaker built-in XGBoost job on spot with
+/// artifacts on the configured store, normally S3); the model trains as a SageMaker built-in XGBoost job, or a
+/// scikit-learn script-mode job for the other supervised algorithms (<see cref="ScriptModeJob"/>), on spot with
 /// checkpoints where the profile allows; the Judge reads the metric SageMaker computed on the held-out test split
 /// (passed as the job's validation channel, with no early stopping, so it never steers training); a passing model is
 /// registered locally and, when asked, as a SageMaker model package approved by the Judge.
-/// What it does not do is listed in <see cref="NotDone"/> and printed with every run: the model binary is XGBoost's,
-/// which this process cannot load, so there is no local evaluation, explanation, drift baseline or local serving.
+/// What it does not do is listed in <see cref="NotDone"/> and printed with every run: the model binary is XGBoost's
+/// or a scikit-learn joblib, which this process cannot load, so there is no local evaluation, explanation, drift baseline or local serving.
 /// </summary>
 public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingService training, SageMakerClient sagemaker, SageMakerRunSettings settings, IProgress<string>? progress = null)
 {
     /// <summary>What a SageMaker run leaves out compared with the embedded default, said with every run.</summary>
     public static readonly IReadOnlyList<string> NotDone =
     [
-        "no local evaluation of the model binary (predictions, confusion matrix, plots, SHAP/LIME, fairness, drift baseline): it is SageMaker XGBoost's format, which this process does not load",
+        "no local evaluation of the model binary (predictions, confusion matrix, plots, SHAP/LIME, fairness, drift baseline): it is SageMaker XGBoost's format or, in script mode, a scikit-learn joblib, neither of which this process loads",
         "no automatic retrain when the Judge says no (max_retry applies to the embedded default only)",
         "no local deployment: `mlops serve` serves locally trained models only (MLOPS_DEPLOY_BACKEND=sagemaker deploys to a SageMaker endpoint instead)",
     ];
@@ -221,10 +222,12 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
             return SageMakerPca.Check(request);
         }
 
-        if (request.LearningType != LearningTypes.Supervised || request.Algorithm != AlgorithmCatalog.XgBoost)
+        var script = request.LearningType == LearningTypes.Supervised && ScriptModeJob.Covers(request.Algorithm);
+        if (!script && (request.LearningType != LearningTypes.Supervised || request.Algorithm != AlgorithmCatalog.XgBoost))
         {
             throw new RequestValidationException("algorithm", request.Algorithm,
-                $"MLOPS_TRAINING_BACKEND=sagemaker trains supervised xgboost requests (SageMaker built-in XGBoost {BuiltInAlgorithmImages.XGBoostVersion}); " +
+                $"MLOPS_TRAINING_BACKEND=sagemaker trains supervised xgboost requests (SageMaker built-in XGBoost {BuiltInAlgorithmImages.XGBoostVersion}) " +
+                $"and supervised {string.Join(", ", ScriptModeJob.Algorithms)} (scikit-learn script mode), and unsupervised kmeans and pca (built-in K-Means and PCA); " +
                 $"'{request.Algorithm}' ({request.LearningType}) trains on the embedded default: unset MLOPS_TRAINING_BACKEND or set it to local");
         }
 
@@ -233,7 +236,7 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
             throw new RequestValidationException("hpo", "set", "the hyperparameter search runs on the embedded default only; remove the hpo block or unset MLOPS_TRAINING_BACKEND");
         }
 
-        return TrainingAlgorithm.XGBoost;
+        return script ? TrainingAlgorithm.Script : TrainingAlgorithm.XGBoost;
     }
 
     /// <summary>The request's performance profile as the instance table reads it: cost → cost, speed → performance, accuracy and balanced → balanced.</summary>
@@ -550,7 +553,7 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
         if (!EvalMetrics.TryGetValue(metric, out var evalMetric))
         {
             throw new RequestValidationException("primary_metric", metric,
-                $"SageMaker XGBoost reports {string.Join(", ", EvalMetrics.Keys)} on the held-out split; set primary_metric to one of them (and evaluation_threshold for rmse or mae)");
+                $"{(algorithm == TrainingAlgorithm.Script ? "The scikit-learn script" : "SageMaker XGBoost")} reports {string.Join(", ", EvalMetrics.Keys)} on the held-out split; set primary_metric to one of them (and evaluation_threshold for rmse or mae)");
         }
 
         var threshold = request.EvaluationThreshold ?? Judge.DefaultThresholdFor(metric)
@@ -565,10 +568,11 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
         var (data, _, qualityRef) = await preparation.PrepareAsync(request, dataset, raw, target!, trainingId, cancellationToken).ConfigureAwait(false);
         Report($"      split: train {data.Train.RowCount}, validation {data.Validation?.RowCount ?? 0}, test {data.Test.RowCount}; {data.Train.FeatureCount} features");
         var classes = data.Manifest.ClassNames.Count;
-        if (request.TaskType == TaskTypes.Classification && classes != 2 && metric is "f1_score" or "auc_roc")
+        // The script reports macro F1 for more than two classes, as the embedded default does; AUC only for two.
+        if (request.TaskType == TaskTypes.Classification && classes != 2 && (metric == "auc_roc" || (metric == "f1_score" && algorithm != TrainingAlgorithm.Script)))
         {
             throw new RequestValidationException("primary_metric", metric,
-                $"SageMaker XGBoost reports {metric} for two classes; this target has {classes.ToString(CultureInfo.InvariantCulture)}: use accuracy");
+                $"{(algorithm == TrainingAlgorithm.Script ? "The scikit-learn script" : "SageMaker XGBoost")} reports {metric} for two classes; this target has {classes.ToString(CultureInfo.InvariantCulture)}: use accuracy");
         }
 
         // ---- Phase 2 on SageMaker: the channels in the built-in's CSV layout, then the job ----
@@ -578,9 +582,9 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
         var channels = ChannelPrefix(dataset.DatasetId, trainingId);
         var trainRef = await context.Store.PutTextAsync(channels + "train/train.csv", ChannelCsv(data.Train, weighted), cancellationToken).ConfigureAwait(false);
         var testRef = await context.Store.PutTextAsync(channels + "validation/validation.csv", ChannelCsv(data.Test, weighted), cancellationToken).ConfigureAwait(false);
-        var hyperparameters = HyperParameters(request, classes, evalMetric, weighted);
+        var hyperparameters = algorithm == TrainingAlgorithm.Script ? ScriptModeJob.HyperParameters(request, classes, weighted) : HyperParameters(request, classes, evalMetric, weighted);
         var jobName = JobNamePrefix + trainingId;
-        Report($"[2/5] training on SageMaker: built-in XGBoost, job {jobName} ({string.Join(", ", hyperparameters.Select(p => $"{p.Key}={p.Value}"))})");
+        Report($"[2/5] training on SageMaker: {(algorithm == TrainingAlgorithm.Script ? $"scikit-learn script mode ({ScriptModeJob.Estimators[request.Algorithm]})" : "built-in XGBoost")}, job {jobName} ({string.Join(", ", hyperparameters.Select(p => $"{p.Key}={p.Value}"))})");
         var job = new SageMakerTrainingRequest
         {
             JobName = jobName,
@@ -597,6 +601,7 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
             Profile = ProfileFor(request),
             HyperParameters = hyperparameters,
             OutputKmsKeyId = settings.KmsKeyId,
+            Script = algorithm == TrainingAlgorithm.Script ? await ScriptModeJob.UploadAsync(context.Store, settings, sagemaker.Region, request.TaskType, cancellationToken).ConfigureAwait(false) : null,
         };
         var parameters = hyperparameters.ToDictionary(p => p.Key, p => (object)p.Value, StringComparer.Ordinal);
         var facts = new SageMakerJobFacts
@@ -722,7 +727,7 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
                 ["mlops:training-id"] = data.Manifest.TrainingId,
                 [$"mlops:{metric}"] = metrics[metric].ToString("0.####", CultureInfo.InvariantCulture),
             };
-            packageArn = await deployment.RegisterAsync(group, $"{modelName} {version}, trained by {job.JobName}", job.TrainingImage!, artifactUri, metadata, ct).ConfigureAwait(false);
+            packageArn = await deployment.RegisterAsync(group, $"{modelName} {version}, trained by {job.JobName}", job.TrainingImage!, artifactUri, metadata, ScriptModeJob.Covers(facts.Algorithm) ? ScriptModeJob.InferenceEnvironment : null, ct).ConfigureAwait(false);
             await deployment.DecideAsync(packageArn, approved: true, "Judge: " + reason, ct).ConfigureAwait(false);
             packageStatus = nameof(ModelApprovalStatus.Approved);
         }

@@ -15,7 +15,17 @@ public enum TrainingAlgorithm
 public sealed record TrainingChannel(string Name, string S3Uri, string ContentType = "text/csv");
 
 /// <summary>Script-mode settings: the entry point inside the uploaded source tarball.</summary>
-public sealed record ScriptModeSettings(string EntryPoint, string SourceTarballS3Uri, string? ImageUri = null);
+public sealed record ScriptModeSettings(string EntryPoint, string SourceTarballS3Uri, string? ImageUri = null)
+{
+    /// <summary>
+    /// AlgorithmSpecification.MetricDefinitions: how SageMaker finds the script's metrics in its log, so that
+    /// FinalMetricDataList carries them. Script mode only: SageMaker refuses metric definitions for its built-in algorithms.
+    /// </summary>
+    public IReadOnlyList<MetricDefinition> MetricDefinitions { get; init; } = [];
+}
+
+/// <summary>A metric a training container prints (SageMaker MetricDefinition): its name and the regex whose first group is the value.</summary>
+public sealed record MetricDefinition(string Name, string Regex);
 
 /// <summary>Spot training: SageMaker may interrupt the job; it resumes from the checkpoints under <see cref="CheckpointS3Uri"/>.</summary>
 public sealed record SpotSettings(string CheckpointS3Uri, int MaxWaitTimeInSeconds, string CheckpointLocalPath = "/opt/ml/checkpoints");

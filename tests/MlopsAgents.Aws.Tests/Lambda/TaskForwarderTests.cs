@@ -134,14 +134,14 @@ public sealed class TaskForwarderTests(McpHttpServerFixture server) : IClassFixt
     }
 
     [Fact]
-    public void Handler_ReplayedAttempt_ReturnsTheFirstResultWithoutNotifyingAgain()
+    public void Handler_ReplayedAttemptOrRetry_ReturnsTheFirstResultWithoutNotifyingAgain()
     {
         var execution = "arn:aws:states:eu-west-1:111122223333:execution:mlops-dev-training:replay-1";
-        JsonObject Event(int retry) => new()
+        JsonObject Event(int retry, string entered = "2026-11-24T06:00:00.000Z") => new()
         {
             ["context"] = new JsonObject { ["package"] = new JsonObject { ["name"] = "churn", ["version"] = "1.2.0" } },
             ["execution_id"] = execution,
-            ["mlops_task"] = Task(execution, "NotifySuccess", retry),
+            ["mlops_task"] = new JsonObject { ["execution_id"] = execution, ["state"] = "NotifySuccess", ["entered_time"] = entered, ["retry_count"] = retry },
         };
         int Notices() => File.Exists(Path.Combine(server.Home, "notifications.jsonl"))
             ? File.ReadLines(Path.Combine(server.Home, "notifications.jsonl")).Count(l => l.Contains(execution, StringComparison.Ordinal))
@@ -149,14 +149,17 @@ public sealed class TaskForwarderTests(McpHttpServerFixture server) : IClassFixt
 
         var first = Invoke("mlops-agent-notify_success", Event(0));
         var replay = Invoke("mlops-agent-notify_success", Event(0));
+        // A retry of the same visit (Step Functions adds 1 to RetryCount) joins the same key: the key has no retry count.
+        var retry = Invoke("mlops-agent-notify_success", Event(1));
         Assert.Equal(1, Notices());
 
-        var retry = Invoke("mlops-agent-notify_success", Event(1));
+        var nextVisit = Invoke("mlops-agent-notify_success", Event(0, entered: "2026-11-24T06:30:00.000Z"));
 
         Assert.True(first["ok"]!.GetValue<bool>(), first.ToJsonString());
         Assert.True(JsonNode.DeepEquals(first, replay));
+        Assert.True(JsonNode.DeepEquals(first, retry));
         Assert.Equal("Model churn 1.2.0 is deployed.", first["result"]!["message"]!.GetValue<string>());
-        Assert.True(retry["ok"]!.GetValue<bool>());
+        Assert.True(nextVisit["ok"]!.GetValue<bool>());
         Assert.Equal(2, Notices());
     }
 }

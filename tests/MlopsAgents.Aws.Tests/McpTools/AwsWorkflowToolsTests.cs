@@ -246,14 +246,13 @@ public sealed class AwsWorkflowToolsTests(S3rverFixture s3rver) : IClassFixture<
         using var dir = new TempDir();
         await using var stub = await AwsStub.StartAsync();
         await using var client = await StartServerAsync(await SageMakerEnvironmentAsync(dir.Path, stub), allowWrite: true);
-        var example = await File.ReadAllTextAsync(Path.Combine(Examples, "breast-cancer.md"));
-        Assert.Contains("algorithm: xgboost\nhyperparameters:\n  num_round: 100\n  max_depth: 5", example, StringComparison.Ordinal);
-        var request = example.Replace("algorithm: xgboost\nhyperparameters:\n  num_round: 100\n  max_depth: 5", "algorithm: random_forest", StringComparison.Ordinal);
+        // Supervised algorithms train on SageMaker (built-in XGBoost or scikit-learn script mode); reinforcement learning does not.
+        const string request = "```yaml\nlearning_type: reinforcement\ntask_type: control\nalgorithm: ppo\nenvironment: cartpole\nevaluation_threshold: 475\n```\n";
 
         var result = await client.CallToolAsync("start_training_job", Args(("request", request)));
 
         var text = Error(result);
-        Assert.Contains("algorithm: random_forest →", text, StringComparison.Ordinal);
+        Assert.Contains("algorithm: ppo →", text, StringComparison.Ordinal);
         Assert.Contains("MLOPS_TRAINING_BACKEND=sagemaker trains supervised xgboost requests", text, StringComparison.Ordinal);
         Assert.Empty(stub.Requests);
     }

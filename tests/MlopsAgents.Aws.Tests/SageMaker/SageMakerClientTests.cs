@@ -143,6 +143,7 @@ public sealed class SageMakerClientTests
         var create = JsonNode.Parse(stub.Requests[1].Body)!;
         Assert.Equal("PendingManualApproval", create["ModelApprovalStatus"]!.GetValue<string>());
         Assert.Equal("s3://b/model.tar.gz", create["InferenceSpecification"]!["Containers"]![0]!["ModelDataUrl"]!.GetValue<string>());
+        Assert.Null(create["InferenceSpecification"]!["Containers"]![0]!["Environment"]);
         Assert.Equal("1.0.0", create["CustomerMetadataProperties"]!["mlops_version"]!.GetValue<string>());
         var update = JsonNode.Parse(stub.Requests[2].Body)!;
         Assert.Equal(package, update["ModelPackageArn"]!.GetValue<string>());

@@ -113,13 +113,16 @@ internal static class ForwarderRunner
     public static JsonNode Invoke(Uri endpoint, string token, string functionName, JsonNode? @event) =>
         Invoke(functionName, @event, 1, new Dictionary<string, string> { ["MCP_URL"] = endpoint.ToString(), ["MCP_TOKEN"] = token });
 
-    /// <summary>Invokes <paramref name="repeat"/> times in one warm process with exactly <paramref name="environment"/> as the function's settings.</summary>
-    public static JsonNode Invoke(string functionName, JsonNode? @event, int repeat, IReadOnlyDictionary<string, string> environment)
+    /// <summary>
+    /// Invokes <paramref name="repeat"/> times in one warm process with exactly <paramref name="environment"/> as the
+    /// function's settings; <paramref name="remainingMs"/> is the time Lambda's context says is left (default 900 s).
+    /// </summary>
+    public static JsonNode Invoke(string functionName, JsonNode? @event, int repeat, IReadOnlyDictionary<string, string> environment, int? remainingMs = null)
     {
         var start = new ProcessStartInfo("node") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "TestData", "forwarder", "invoke.js"));
         start.ArgumentList.Add(RepositoryFiles.Forwarder());
-        foreach (var name in new[] { "MCP_URL", "MCP_TOKEN", "MCP_TOKEN_SECRET_ARN" })
+        foreach (var name in new[] { "MCP_URL", "MCP_TOKEN", "MCP_TOKEN_SECRET_ARN", "MLOPS_FORWARDER_DEADLINE_MS" })
         {
             start.Environment.Remove(name);
         }
@@ -140,7 +143,7 @@ internal static class ForwarderRunner
 
         using (process)
         {
-            process.StandardInput.Write(new JsonObject { ["functionName"] = functionName, ["event"] = @event?.DeepClone(), ["repeat"] = repeat }.ToJsonString());
+            process.StandardInput.Write(new JsonObject { ["functionName"] = functionName, ["event"] = @event?.DeepClone(), ["repeat"] = repeat, ["remainingMs"] = remainingMs }.ToJsonString());
             process.StandardInput.Close();
             var stdout = process.StandardOutput.ReadToEndAsync();
             var stderr = process.StandardError.ReadToEndAsync();

@@ -114,7 +114,6 @@ public sealed class SageMakerCliTests(S3rverFixture s3rver) : IClassFixture<S3rv
     }
 
     [Theory]
-    [InlineData("algorithm: xgboost\nhyperparameters:\n  num_round: 100\n  max_depth: 5", "algorithm: random_forest", "algorithm: random_forest →", "MLOPS_TRAINING_BACKEND=sagemaker trains supervised xgboost requests")]
     [InlineData("evaluation_threshold: 0.85", "evaluation_threshold: 0.85\nprimary_metric: precision", "primary_metric: precision →", "SageMaker XGBoost reports accuracy, f1_score, auc_roc, rmse, mae")]
     public async Task Run_SageMakerBackendRequestItCannotTrain_ExitsTwoBeforeAnyAwsCall(string original, string replacement, string field, string expected)
     {

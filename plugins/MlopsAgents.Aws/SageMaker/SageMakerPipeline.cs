@@ -175,7 +175,7 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
         "no local deployment: `mlops serve` serves locally trained models only (MLOPS_DEPLOY_BACKEND=sagemaker deploys to a SageMaker endpoint instead)",
     ];
 
-    /// <summary>What a SageMaker run of this algorithm leaves out: K-Means' model is MXNet's format, and its rows get no clusters here.</summary>
+    /// <summary>What a SageMaker run of this algorithm leaves out: K-Means' and PCA's models are MXNet's format, so their rows get no clusters or embedding here.</summary>
     public static IReadOnlyList<string> NotDoneFor(string algorithm) => algorithm == UnsupervisedAlgorithms.KMeans
         ?
         [

@@ -119,5 +119,6 @@ public sealed class SageMakerKMeansTests
         Assert.Contains("K-Means' MXNet format", notDone[0], StringComparison.Ordinal);
         Assert.Equal(SageMakerPipeline.NotDone.Skip(1), notDone.Skip(1));
         Assert.Same(SageMakerPipeline.NotDone, SageMakerPipeline.NotDoneFor("xgboost"));
+        Assert.Contains("SageMaker PCA's MXNet format", SageMakerPipeline.NotDoneFor("pca")[0], StringComparison.Ordinal);
     }
 }

@@ -119,7 +119,7 @@ internal static class ServeRetraining
         }
 
         bool mergeFeedback;
-        if (parse.GetResult(MergeFeedback) is not null)
+        if (parse.GetResult(MergeFeedback) is { Implicit: false })
         {
             mergeFeedback = parse.GetValue(MergeFeedback);
         }

@@ -497,7 +497,11 @@ public sealed partial class RetrainingWatcher
         }
 
         _leftOpen = null;
-        Log.Resumed(_logger, resumed.Count);
+        if (resumed.Count > 0)
+        {
+            Log.Resumed(_logger, resumed.Count);
+        }
+
         return resumed;
     }
 

@@ -77,6 +77,28 @@ public sealed class IssueSuppressionTests
     }
 
     [Fact]
+    public async Task Resume_RestartWhileLocalIssueOpen_KeepsWatchingItAndBlocksUntilClosed()
+    {
+        using var rig = new WatcherRig(OpenIssue, new RecordingLauncher(), context => new LocalIssueTracker(new LocalIssueHost(context.Home), context.Home), RetrainingTriggerKind.DriftDetected)
+        {
+            Health = WatcherRig.Drifted(),
+        };
+        Assert.Equal(1, Assert.Single(await rig.Watcher.CheckOnceAsync()).Outcome!.Issue);
+
+        rig.Restart();
+        Assert.Empty(await rig.Watcher.ResumeAsync());
+        var ledger = new RetrainingLedger(rig.Dir.Combine("home", "retraining", "watcher.db"));
+        Assert.Equal((RetrainingLedger.Open, (int?)1), (ledger.List(WatcherRig.Model)[0].Status, ledger.List(WatcherRig.Model)[0].Issue));
+        Assert.Equal(RetrainingLedger.Suppressed, (await DriftAgainAfterCooldownAsync(rig)).Status);
+
+        // The flow the issue started has ended: locally that closes it, and the next check fires a new issue.
+        await new LocalIssueHost(rig.Context.Home).SetStateLabelAsync(new IssueRef(LocalIssueHost.Repository, 1), IssueLabels.Deployed, CancellationToken.None);
+        rig.Time.Advance(TimeSpan.FromMinutes(1));
+
+        Assert.Equal(2, Assert.Single(await rig.Watcher.CheckOnceAsync()).Outcome!.Issue);
+    }
+
+    [Fact]
     public async Task IsOpen_GitHubIssueDeleted_FalseSoItBlocksNothing()
     {
         using var github = new GitHubStub();

@@ -71,12 +71,8 @@ internal static class RetrainCommand
                 var model = request.ModelName ?? PackagingService.DefaultModelName(request.DatasetId, request.Algorithm);
                 if (parse.GetValue(mergeFeedback))
                 {
-                    var (dataset, frame) = await new DatasetService(context.Registry, context.Store).LoadAsync(request.DatasetId, null, ct);
-                    var production = await LabelledProductionData.CollectAsync(context.Store, model, frame.Columns, dataset.Target ?? request.Target ?? string.Empty, ct);
-                    var merged = await LabelledProductionData.MergeIntoNextVersionAsync(context, request.DatasetId, production, ct);
-                    Console.Error.WriteLine(merged.Created
-                        ? $"merged {production.RowCount} labelled production rows into {request.DatasetId} v{merged.Dataset.Version}"
-                        : $"no labelled production rows to merge; {request.DatasetId} stays at v{merged.Dataset.Version}");
+                    var merged = await LabelledProductionData.MergeFeedbackAsync(context, model, request.DatasetId, request.Target, ct);
+                    Console.Error.WriteLine(merged.Describe(request.DatasetId));
                 }
 
                 var pipeline = new LocalPipeline(context, CliEnvironment.Progress);

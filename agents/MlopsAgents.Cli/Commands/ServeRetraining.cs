@@ -27,6 +27,7 @@ internal static class ServeRetraining
     public const string ScheduleVariable = "MLOPS_RETRAIN_SCHEDULE";
     public const string BranchVariable = "MLOPS_RETRAIN_BRANCH";
     public const string IssueRepositoryVariable = "MLOPS_RETRAIN_REPO";
+    public const string MergeFeedbackVariable = "MLOPS_RETRAIN_MERGE_FEEDBACK";
 
     public static readonly Option<string[]> Requests = new("--retrain-request")
     {
@@ -45,7 +46,12 @@ internal static class ServeRetraining
     public static readonly Option<double?> MinAbsoluteChange = new("--retrain-min-absolute-change") { Description = "The challenger must beat the champion by at least this much (metric units)." };
     public static readonly Option<double?> MinRelativeChange = new("--retrain-min-relative-change") { Description = "…and by at least this fraction of the champion's value (0.02 is 2%)." };
 
-    public static IEnumerable<Option> All => [Requests, Launcher, Schedule, Branch, WebhookPort, Interval, Cooldown, MaxAccuracyDrop, Metric, MinAbsoluteChange, MinRelativeChange];
+    public static readonly Option<bool> MergeFeedback = new("--retrain-merge-feedback")
+    {
+        Description = $"Before each retraining, merge the labelled production rows (inference log + /feedback) into the next dataset version and train on it. Off by default: /feedback labels are not reviewed. Env {MergeFeedbackVariable}=true.",
+    };
+
+    public static IEnumerable<Option> All => [Requests, Launcher, Schedule, Branch, WebhookPort, Interval, Cooldown, MaxAccuracyDrop, Metric, MinAbsoluteChange, MinRelativeChange, MergeFeedback];
 
     /// <summary>The checked settings; null with <paramref name="error"/> naming the option, its value and what is allowed.</summary>
     public static Settings? Read(ParseResult parse, out string error)
@@ -112,6 +118,25 @@ internal static class ServeRetraining
             return null;
         }
 
+        bool mergeFeedback;
+        if (parse.GetResult(MergeFeedback) is { Implicit: false })
+        {
+            mergeFeedback = parse.GetValue(MergeFeedback);
+        }
+        else if (Env(MergeFeedbackVariable) is not { } mergeText)
+        {
+            mergeFeedback = false;
+        }
+        else if (mergeText.ToLowerInvariant() is "true" or "1" or "false" or "0")
+        {
+            mergeFeedback = mergeText.ToLowerInvariant() is "true" or "1";
+        }
+        else
+        {
+            error = $"{MergeFeedbackVariable}: '{mergeText}' → true or false";
+            return null;
+        }
+
         var repository = Env(IssueRepositoryVariable);
         if (repository is not null)
         {
@@ -128,7 +153,7 @@ internal static class ServeRetraining
 
         if (requests.Length == 0)
         {
-            if (cron is not null || branch is not null || parse.GetValue(Launcher) is not null)
+            if (cron is not null || branch is not null || parse.GetValue(Launcher) is not null || parse.GetValue(MergeFeedback))
             {
                 error = "--retrain-request: none given → the training request (issue Markdown) of each model to retrain; the other --retrain-* settings need it";
                 return null;
@@ -137,7 +162,7 @@ internal static class ServeRetraining
             return new Settings([], launcher, null, null, TimeSpan.Zero, TimeSpan.Zero, 0, 0, criteria, null);
         }
 
-        return new Settings(requests, launcher, cron, branch, TimeSpan.FromSeconds(interval), TimeSpan.FromMinutes(cooldown), drop, port, criteria, repository);
+        return new Settings(requests, launcher, cron, branch, TimeSpan.FromSeconds(interval), TimeSpan.FromMinutes(cooldown), drop, port, criteria, repository) { MergeFeedback = mergeFeedback };
     }
 
     /// <summary>
@@ -248,20 +273,22 @@ internal static class ServeRetraining
 
             IIssueTracker issues = settings.IssueRepository is { } repo && github.UsesGitHub
                 ? new GitHubIssueTracker(OctokitIssueHost.CreateClient(github), GitHubOptions.SplitRepository(repo).Owner, GitHubOptions.SplitRepository(repo).Name)
-                : new LocalIssueTracker(new LocalIssueHost(context.Home));
+                : new LocalIssueTracker(new LocalIssueHost(context.Home), context.Home);
 
             // A promoted challenger is switched in blue/green on this server (warmed and health-checked first) when a
             // typical row is known to warm it with; otherwise the registry records it and the next serve loads it.
             var warmups = baselines.ToDictionary(b => b.Key, b => ServingArtifacts.TypicalRowBody(b.Value), StringComparer.Ordinal);
             var deployment = new WarmedDeployment(server, new RolloutRunner(server, http), context, warmups);
             var policy = new RetrainingPolicy(settings.Launcher == "workflow" ? RetrainingMode.Launch : RetrainingMode.OpenIssue, settings.Criteria, RolloutStrategy.BlueGreen);
+            // One ledger for the coordinator (it records each run's handle) and the watcher (it resumes what is left open).
+            var ledger = new RetrainingLedger(Path.Combine(context.Home.Root, "retraining", "watcher.db"));
             var coordinator = new RetrainingCoordinator(
                 context, policy, new PerModelRetrainingLauncher(launchers), issues, deployment: deployment,
-                requestTexts: requests.ToDictionary(r => r.Key, r => r.Value.Text, StringComparer.Ordinal));
+                requestTexts: requests.ToDictionary(r => r.Key, r => r.Value.Text, StringComparer.Ordinal), ledger: ledger);
             var handler = new CoordinatorRetrainingHandler(coordinator, (model, token) => FreshData.ProductionOrLatestAsync(context, model, datasets[model], 50, token));
             var watcher = new RetrainingWatcher(
-                watches, new RetrainingLedger(Path.Combine(context.Home.Root, "retraining", "watcher.db")), handler, server.Monitor.Health, context.Registry,
-                new RetrainingWatcherOptions { Interval = settings.Interval, Cooldown = settings.Cooldown });
+                watches, ledger, handler, server.Monitor.Health, context.Registry,
+                new RetrainingWatcherOptions { Interval = settings.Interval, Cooldown = settings.Cooldown }, mergeFeedback: settings.MergeFeedback ? new FeedbackMerger(context) : null);
 
             WebApplication? webhook = null;
             if (settings.Branch is { } branch)
@@ -324,6 +351,9 @@ internal static class ServeRetraining
         PromotionCriteria Criteria, string? IssueRepository)
     {
         public bool Enabled => Requests.Count > 0;
+
+        /// <summary>Merge labelled feedback into the next dataset version before each retraining.</summary>
+        public bool MergeFeedback { get; init; }
     }
 
     /// <summary>Blue/green onto the live server when the model has a warm-up row; otherwise the registry alone.</summary>
@@ -348,7 +378,7 @@ internal sealed class RunningWatcher(RetrainingWatcher watcher, WorkflowRuntime?
     {
         foreach (var watch in watcher.Watches)
         {
-            Console.Error.WriteLine($"retraining {watch.Model} on {string.Join(", ", watch.Triggers.Select(k => new RetrainingTrigger(k, watch.Model, "", default).KindName).Order(StringComparer.Ordinal))} with the {settings.Launcher} launcher; checks every {settings.Interval.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s, cooldown {settings.Cooldown.TotalMinutes.ToString(CultureInfo.InvariantCulture)} min");
+            Console.Error.WriteLine($"retraining {watch.Model} on {string.Join(", ", watch.Triggers.Select(k => new RetrainingTrigger(k, watch.Model, "", default).KindName).Order(StringComparer.Ordinal))} with the {settings.Launcher} launcher{(settings.MergeFeedback ? ", merging labelled feedback first" : "")}; checks every {settings.Interval.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s, cooldown {settings.Cooldown.TotalMinutes.ToString(CultureInfo.InvariantCulture)} min");
         }
 
         if (webhook is not null)

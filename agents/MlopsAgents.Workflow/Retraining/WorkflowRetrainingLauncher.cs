@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using MlopsAgents.Plugins.Requests;
@@ -12,14 +13,16 @@ namespace MlopsAgents.Workflow.Retraining;
 /// <see cref="IRetrainingLauncher"/> that starts an execution of the ASL training workflow on the local durable
 /// executor (each Task an MCP tool call, as <c>mlops workflow start</c> runs it), with the trigger in the execution
 /// input under <c>retraining</c> (kind, reason, model, time) so the history says why it ran. A pinned
-/// <c>dataset_version</c> is lifted, because retraining exists to pick up new data. The operator turned automatic
+/// <c>dataset_version</c> is lifted, because retraining exists to pick up new data (the trigger's own version, one
+/// feedback was just merged into, is pinned instead). The operator turned automatic
 /// retraining on, so the execution's questions (the plan approval, the Judge's retrain question, which max_retry
 /// bounds) are answered here as <see cref="Approver"/>, and the answer is in the execution's history. It returns once
-/// the execution has ended; the version it registered is the challenger.
+/// the execution has ended; the version it registered is the challenger. The execution is durable: a later process
+/// attaches to it by its id (<see cref="AttachAsync"/>), resuming it where the executor's store says it stopped.
 /// </summary>
 public sealed partial class WorkflowRetrainingLauncher(
     StateMachineExecutor executor, AslDefinition definition, TrainingRequest request, string requestText, string approver = WorkflowRetrainingLauncher.DefaultApprover, ILogger? logger = null)
-    : IRetrainingLauncher
+    : IResumableRetrainingLauncher
 {
     /// <summary>Who the executions' approvals are recorded as.</summary>
     public const string DefaultApprover = "retraining-watcher";
@@ -46,7 +49,9 @@ public sealed partial class WorkflowRetrainingLauncher(
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(trigger);
-        return WorkflowInput.Build(request with { DatasetVersion = null }, requestText, new JsonObject
+
+        // The workflow's PrepareData parses request_text, not the request object, so the version is set in both.
+        return WorkflowInput.Build(request with { DatasetVersion = trigger.DatasetVersion }, PinDatasetVersion(requestText, trigger.DatasetVersion), new JsonObject
         {
             ["retraining"] = new JsonObject
             {
@@ -58,11 +63,55 @@ public sealed partial class WorkflowRetrainingLauncher(
         });
     }
 
+    /// <summary>
+    /// The request text with its top-level <c>dataset_version</c> set to <paramref name="version"/>, or removed when it
+    /// is null (the latest then). Only the YAML block of an issue body is touched.
+    /// </summary>
+    public static string PinDatasetVersion(string requestText, int? version)
+    {
+        ArgumentNullException.ThrowIfNull(requestText);
+        var fence = YamlFence().Match(requestText);
+        var (start, length) = fence.Success ? (fence.Groups["yaml"].Index, fence.Groups["yaml"].Length) : (0, requestText.Length);
+        var yaml = DatasetVersionLine().Replace(requestText.Substring(start, length), string.Empty);
+        if (version is { } pinned)
+        {
+            yaml = (yaml.Length == 0 || yaml.EndsWith('\n') ? yaml : yaml + "\n") + string.Create(CultureInfo.InvariantCulture, $"dataset_version: {pinned}\n");
+        }
+
+        return string.Concat(requestText.AsSpan(0, start), yaml, requestText.AsSpan(start + length));
+    }
+
     public async Task<RetrainingRun> LaunchAsync(RetrainingTrigger trigger, CancellationToken cancellationToken)
+    {
+        var id = await StartAsync(trigger, cancellationToken).ConfigureAwait(false);
+        return await AttachAsync(trigger, id!, cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task<string?> StartAsync(RetrainingTrigger trigger, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(trigger);
         var id = executor.StartExecution(definition, Input(trigger), ExecutionIdFor(trigger));
         Log.Started(_logger, id, trigger.Model, trigger.KindName);
+        return Task.FromResult<string?>(id);
+    }
+
+    public async Task<RetrainingRun> AttachAsync(RetrainingTrigger trigger, string handle, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(trigger);
+        ArgumentException.ThrowIfNullOrWhiteSpace(handle);
+        var id = handle;
+        if (executor.DescribeExecution(id) is null)
+        {
+            return new RetrainingRun(id, false, null, $"execution {id} is not in the executor's store; it cannot be resumed") { Lost = true };
+        }
+
+        // Left Running or Queued by a process that stopped: this one picks it up where its last commit left it. One
+        // already being worked on here is left alone.
+        if (executor.Resume(id))
+        {
+            Log.Resumed(_logger, id, trigger.Model);
+        }
+
         var unattended = 0;
         while (true)
         {
@@ -112,10 +161,19 @@ public sealed partial class WorkflowRetrainingLauncher(
         }
     }
 
+    [GeneratedRegex(@"^[ \t]*```[ \t]*(yaml|yml)[ \t]*\r?\n(?<yaml>.*?)^[ \t]*```", RegexOptions.Multiline | RegexOptions.Singleline | RegexOptions.IgnoreCase)]
+    private static partial Regex YamlFence();
+
+    [GeneratedRegex(@"^dataset_version[ \t]*:[^\n]*(\n|$)", RegexOptions.Multiline)]
+    private static partial Regex DatasetVersionLine();
+
     private static partial class Log
     {
         [LoggerMessage(Level = LogLevel.Information, Message = "Retraining execution {ExecutionId} started for {Model} ({Kind})")]
         public static partial void Started(ILogger logger, string executionId, string model, string kind);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Retraining execution {ExecutionId} of {Model} re-attached")]
+        public static partial void Resumed(ILogger logger, string executionId, string model);
 
         [LoggerMessage(Level = LogLevel.Information, Message = "Retraining execution {ExecutionId}: answered {State} with {Action}")]
         public static partial void Answered(ILogger logger, string executionId, string state, string action);

@@ -172,6 +172,47 @@ public sealed partial class StateMachineExecutor : IAsyncDisposable
         return resumed;
     }
 
+    /// <summary>
+    /// What <see cref="ResumeAll"/> does, for one execution: queues it when a previous process left it Queued or Running
+    /// (re-arms its timeout when it waits on a token). False when it is unknown, finished, or already being worked on in
+    /// this process, so it never races a run of its own.
+    /// </summary>
+    public bool Resume(string executionId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(executionId);
+        lock (_gate)
+        {
+            if (_runs.TryGetValue(executionId, out var run) && !run.IsCompleted)
+            {
+                return false;
+            }
+        }
+
+        if (_store.Load(executionId) is not { } row || IsFinal(row.Status))
+        {
+            return false;
+        }
+
+        if (row.Status == ExecutionStatus.Waiting)
+        {
+            if (row.Cursor is { TaskToken: { } token, Deadline: { } deadline })
+            {
+                ArmTimeout(executionId, token, deadline);
+            }
+
+            return true;
+        }
+
+        if (row.Status == ExecutionStatus.Running)
+        {
+            _store.TryCommit(row.Id, row.Version, new ExecutionChange { Status = ExecutionStatus.Queued });
+        }
+
+        Log.Resumed(_logger, executionId, row.Cursor?.State ?? "");
+        Schedule(executionId);
+        return true;
+    }
+
     /// <summary>Completes when the execution is not being worked on: finished, waiting for a token, or stopped by a crash (which surfaces here).</summary>
     public Task WaitForIdleAsync(string executionId, CancellationToken cancellationToken = default)
     {

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using MlopsAgents.Plugins.DataPreparation;
 using MlopsAgents.Plugins.Monitoring;
+using MlopsAgents.Plugins.Registry;
 using MlopsAgents.Plugins.Storage;
 
 namespace MlopsAgents.Plugins.Retraining;
@@ -105,6 +106,23 @@ public static class LabelledProductionData
         }
     }
 
+    /// <summary>
+    /// The whole feedback merge of <c>mlops retrain --merge-feedback</c> and the watcher's
+    /// <c>--retrain-merge-feedback</c>: collects <paramref name="model"/>'s labelled production rows with the columns
+    /// of the latest version of <paramref name="datasetId"/> and registers them appended as its next version.
+    /// <paramref name="fallbackTarget"/> names the label column when the dataset has none recorded.
+    /// </summary>
+    public static async Task<FeedbackMerge> MergeFeedbackAsync(MlopsContext context, string model, string datasetId, string? fallbackTarget = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentException.ThrowIfNullOrWhiteSpace(model);
+        ArgumentException.ThrowIfNullOrWhiteSpace(datasetId);
+        var (dataset, frame) = await new DatasetService(context.Registry, context.Store).LoadAsync(datasetId, null, cancellationToken).ConfigureAwait(false);
+        var production = await CollectAsync(context.Store, model, frame.Columns, dataset.Target ?? fallbackTarget ?? string.Empty, cancellationToken).ConfigureAwait(false);
+        var merged = await MergeIntoNextVersionAsync(context, datasetId, production, cancellationToken).ConfigureAwait(false);
+        return new FeedbackMerge(production.RowCount, merged.Dataset, merged.Created);
+    }
+
     private static string? Cell(JsonElement value) => value.ValueKind switch
     {
         JsonValueKind.String => value.GetString(),
@@ -113,4 +131,20 @@ public static class LabelledProductionData
         JsonValueKind.False => "false",
         _ => null,
     };
+}
+
+/// <summary>What a feedback merge did: how many labelled rows it found and the dataset version to train on.</summary>
+public sealed record FeedbackMerge(int Rows, DatasetVersion Dataset, bool Created)
+{
+    /// <summary>One line for the console and the firing's detail.</summary>
+    public string Describe(string datasetId) => Created
+        ? string.Create(CultureInfo.InvariantCulture, $"merged {Rows} labelled production rows into {datasetId} v{Dataset.Version}")
+        : string.Create(CultureInfo.InvariantCulture, $"no labelled production rows to merge; {datasetId} stays at v{Dataset.Version}");
+}
+
+/// <summary>The watcher's feedback merge for a model (see <see cref="LabelledProductionData.MergeFeedbackAsync"/>).</summary>
+public sealed class FeedbackMerger(MlopsContext context)
+{
+    public Task<FeedbackMerge> MergeAsync(string model, string datasetId, CancellationToken cancellationToken) =>
+        LabelledProductionData.MergeFeedbackAsync(context, model, datasetId, null, cancellationToken);
 }

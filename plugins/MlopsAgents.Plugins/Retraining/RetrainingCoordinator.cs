@@ -23,7 +23,11 @@ public enum RetrainingMode
 public sealed record RetrainingPolicy(RetrainingMode Mode, PromotionCriteria Criteria, RolloutStrategy Strategy = RolloutStrategy.Canary);
 
 /// <summary>The result of one retraining run: its id, whether it produced a registered model, which version, and a note.</summary>
-public sealed record RetrainingRun(string RunId, bool Succeeded, string? ChallengerVersion, string Detail);
+public sealed record RetrainingRun(string RunId, bool Succeeded, string? ChallengerVersion, string Detail)
+{
+    /// <summary>The run could not be found or resumed (not: it ran and failed); <see cref="Detail"/> says why.</summary>
+    public bool Lost { get; init; }
+}
 
 /// <summary>Starts a retraining run of the workflow for a trigger (the default: the in-process pipeline).</summary>
 public interface IRetrainingLauncher
@@ -31,12 +35,31 @@ public interface IRetrainingLauncher
     Task<RetrainingRun> LaunchAsync(RetrainingTrigger trigger, CancellationToken cancellationToken);
 }
 
-/// <summary>Opens and comments on issues (GitHub through Octokit in production).</summary>
+/// <summary>
+/// A launcher whose runs outlive the process that started them: starting and awaiting are separate steps, so the run's
+/// handle is in the ledger before anything waits on it, and a process started later can attach to it again.
+/// </summary>
+public interface IResumableRetrainingLauncher : IRetrainingLauncher
+{
+    /// <summary>Starts the run without waiting for it and returns its handle; null when this one cannot be resumed (then <see cref="IRetrainingLauncher.LaunchAsync"/> runs it whole).</summary>
+    Task<string?> StartAsync(RetrainingTrigger trigger, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Awaits the run <paramref name="handle"/> to its end, resuming it when nothing in this process works on it. One
+    /// that cannot be found or resumed comes back with <see cref="RetrainingRun.Lost"/> set.
+    /// </summary>
+    Task<RetrainingRun> AttachAsync(RetrainingTrigger trigger, string handle, CancellationToken cancellationToken);
+}
+
+/// <summary>Opens and comments on issues (GitHub through Octokit in production), and tells whether one is still open.</summary>
 public interface IIssueTracker
 {
     Task<int> OpenIssueAsync(string title, string body, IReadOnlyList<string> labels, CancellationToken cancellationToken);
 
     Task CommentAsync(int issueNumber, string body, CancellationToken cancellationToken);
+
+    /// <summary>False once the issue is closed: a retraining issue blocks new ones for its model while it is open.</summary>
+    Task<bool> IsOpenAsync(int issueNumber, CancellationToken cancellationToken);
 }
 
 /// <summary>Rolls a promoted challenger out on a live server with the policy's strategy.</summary>
@@ -64,6 +87,19 @@ public sealed class GitHubIssueTracker(IGitHubClient github, string owner, strin
 
     public Task CommentAsync(int issueNumber, string body, CancellationToken cancellationToken) =>
         github.Issue.Comment.Create(owner, repository, issueNumber, body);
+
+    public async Task<bool> IsOpenAsync(int issueNumber, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await github.Issue.Get(owner, repository, issueNumber).ConfigureAwait(false)).State.Value == ItemState.Open;
+        }
+        catch (NotFoundException)
+        {
+            // A deleted (or transferred) issue is not open: it must not block the model's retraining for ever.
+            return false;
+        }
+    }
 }
 
 /// <summary>
@@ -73,7 +109,9 @@ public sealed class GitHubIssueTracker(IGitHubClient github, string owner, strin
 /// champion keeps serving. The comparison goes to the store (the history) and to the issue. One retraining per model
 /// runs at a time; triggers arriving meanwhile are skipped with a reason. An issue opened for a trigger carries the
 /// model's training request from <paramref name="requestTexts"/> when given, so labelling it <c>mlops:train</c> runs
-/// the issue workflow on it.
+/// the issue workflow on it. With <paramref name="ledger"/> (the watcher's), what it starts (a run's handle, an issue) and
+/// the champion before it are recorded on the model's open retraining, so <see cref="ResumeAsync"/> in a later process
+/// can finish it.
 /// </summary>
 public sealed partial class RetrainingCoordinator(
     MlopsContext context,
@@ -84,7 +122,8 @@ public sealed partial class RetrainingCoordinator(
     IChallengerDeployment? deployment = null,
     TimeProvider? timeProvider = null,
     ILogger? logger = null,
-    IReadOnlyDictionary<string, string>? requestTexts = null)
+    IReadOnlyDictionary<string, string>? requestTexts = null,
+    RetrainingLedger? ledger = null)
 {
     private readonly ConcurrentDictionary<string, byte> _running = new(StringComparer.Ordinal);
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
@@ -119,6 +158,7 @@ public sealed partial class RetrainingCoordinator(
                     IssueBody(trigger),
                     ["retraining", $"model:{trigger.Model}"],
                     cancellationToken).ConfigureAwait(false);
+                ledger?.Attach(trigger.Model, null, opened, null, null);
                 return new RetrainingOutcome(trigger, "issue", null, null, false, opened, $"opened issue #{opened}");
             }
 
@@ -129,6 +169,64 @@ public sealed partial class RetrainingCoordinator(
             _running.TryRemove(trigger.Model, out _);
         }
     }
+
+    /// <summary>
+    /// Re-attaches to a retraining a previous process left open: an issue is checked (null while it is still open; the
+    /// outcome once it is closed); a run is resumed and awaited, then judged against the champion recorded when it
+    /// started, as if it had never stopped. A run that cannot be found or resumed, or a retraining that never recorded
+    /// what it started, ends as <c>interrupted</c> with the reason.
+    /// </summary>
+    public async Task<RetrainingOutcome?> ResumeAsync(RetrainingRecord open, Func<CancellationToken, Task<DataFrame>> freshData, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(open);
+        ArgumentNullException.ThrowIfNull(freshData);
+        var trigger = RetrainingTrigger.FromRecord(open);
+        if (open.Issue is { } issue)
+        {
+            if (issues is null)
+            {
+                return Interrupted(trigger, $"issue #{issue} is recorded, but no issue tracker is configured to check it");
+            }
+
+            return await issues.IsOpenAsync(issue, cancellationToken).ConfigureAwait(false)
+                ? null
+                : new RetrainingOutcome(trigger, "issue", null, null, false, issue, $"issue #{issue} was closed");
+        }
+
+        if (open.Handle is not { } handle)
+        {
+            return Interrupted(trigger, "the process handling it ended before it started a run");
+        }
+
+        if (launcher is not IResumableRetrainingLauncher resumable)
+        {
+            return Interrupted(trigger, $"run {handle} was started, but the launcher cannot re-attach to runs");
+        }
+
+        if (!_running.TryAdd(trigger.Model, 0))
+        {
+            return new RetrainingOutcome(trigger, "skipped", null, null, false, null, $"a retraining of {trigger.Model} is already running here");
+        }
+
+        try
+        {
+            var run = await resumable.AttachAsync(trigger, handle, cancellationToken).ConfigureAwait(false);
+            if (run.Lost)
+            {
+                return Interrupted(trigger, run.Detail) with { Run = run };
+            }
+
+            Resumed(_logger, trigger.Model, handle);
+            return await DecideAsync(trigger, run, open.Champion, open.Archived, await freshData(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _running.TryRemove(trigger.Model, out _);
+        }
+    }
+
+    private static RetrainingOutcome Interrupted(RetrainingTrigger trigger, string reason) =>
+        new(trigger, RetrainingLedger.Interrupted, null, null, false, null, reason);
 
     private string IssueBody(RetrainingTrigger trigger)
     {
@@ -152,7 +250,25 @@ public sealed partial class RetrainingCoordinator(
         var registry = context.Registry;
         var champion = registry.GetAlias(model, ModelAliases.Champion);
         var archived = registry.GetAlias(model, ModelAliases.Archived);
-        var run = await launcher.LaunchAsync(trigger, cancellationToken).ConfigureAwait(false);
+        RetrainingRun run;
+        if (launcher is IResumableRetrainingLauncher resumable && await resumable.StartAsync(trigger, cancellationToken).ConfigureAwait(false) is { } handle)
+        {
+            // Recorded before anything waits on it: a process that dies now leaves enough for the next to finish it.
+            ledger?.Attach(model, handle, null, champion, archived);
+            run = await resumable.AttachAsync(trigger, handle, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            run = await launcher.LaunchAsync(trigger, cancellationToken).ConfigureAwait(false);
+        }
+
+        return await DecideAsync(trigger, run, champion, archived, freshData, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<RetrainingOutcome> DecideAsync(RetrainingTrigger trigger, RetrainingRun run, string? champion, string? archived, DataFrame freshData, CancellationToken cancellationToken)
+    {
+        var model = trigger.Model;
+        var registry = context.Registry;
         if (!run.Succeeded || run.ChallengerVersion is null)
         {
             var failed = $"retraining run {run.RunId} did not produce a model: {run.Detail}";
@@ -224,6 +340,9 @@ public sealed partial class RetrainingCoordinator(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Retraining trigger for {Model}: {Kind}: {Reason}")]
     private static partial void TriggerReceived(ILogger logger, string model, string kind, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Re-attached to the retraining run {Handle} of {Model} a previous process started")]
+    private static partial void Resumed(ILogger logger, string model, string handle);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Champion {Champion} vs challenger {Challenger} of {Model}: promote = {Promote}")]
     private static partial void Decided(ILogger logger, string model, string champion, string challenger, bool promote);

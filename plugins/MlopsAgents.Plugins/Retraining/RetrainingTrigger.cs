@@ -20,6 +20,20 @@ public enum RetrainingTriggerKind
 /// <summary>One reason to retrain a model, with a sentence saying why.</summary>
 public sealed record RetrainingTrigger(RetrainingTriggerKind Kind, string Model, string Reason, DateTimeOffset Time)
 {
+    /// <summary>
+    /// The dataset version the retraining trains on (the one labelled feedback was just merged into); null: the latest
+    /// when the run starts.
+    /// </summary>
+    public int? DatasetVersion { get; init; }
+
+    /// <summary>The trigger a ledger row recorded (its kind, model, reason and time), for re-attaching to its retraining.</summary>
+    public static RetrainingTrigger FromRecord(RetrainingRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var kind = record.Kind == "manual" ? RetrainingTriggerKind.Manual : RetrainingTriggers.ParseKind(record.Kind);
+        return new RetrainingTrigger(kind, record.Model, record.Reason, record.FiredAt);
+    }
+
     /// <summary>The kind as written in requests (<c>drift_detected</c>, <c>metric_degradation</c>, …).</summary>
     public string KindName => Kind switch
     {

@@ -91,17 +91,30 @@ public interface IRetrainingHandler
     Task<RetrainingOutcome> HandleAsync(RetrainingTrigger trigger, CancellationToken cancellationToken);
 }
 
+/// <summary>A handler whose retrainings outlive the process: a later watcher re-attaches to those left open.</summary>
+public interface IResumableRetrainingHandler : IRetrainingHandler
+{
+    /// <summary>The outcome of the open retraining <paramref name="open"/> once it has ended; null while it is still under way (its issue is open).</summary>
+    Task<RetrainingOutcome?> ResumeAsync(RetrainingRecord open, CancellationToken cancellationToken);
+}
+
 /// <summary>
 /// <see cref="IRetrainingHandler"/> through a <see cref="RetrainingCoordinator"/>, judging champion and challenger on
 /// the fresh labelled data <paramref name="freshData"/> gives for the model (see <see cref="FreshData"/>).
 /// </summary>
-public sealed class CoordinatorRetrainingHandler(RetrainingCoordinator coordinator, Func<string, CancellationToken, Task<DataFrame>> freshData) : IRetrainingHandler
+public sealed class CoordinatorRetrainingHandler(RetrainingCoordinator coordinator, Func<string, CancellationToken, Task<DataFrame>> freshData) : IResumableRetrainingHandler
 {
     public async Task<RetrainingOutcome> HandleAsync(RetrainingTrigger trigger, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(trigger);
         var fresh = await freshData(trigger.Model, cancellationToken).ConfigureAwait(false);
         return await coordinator.HandleAsync(trigger, fresh, cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task<RetrainingOutcome?> ResumeAsync(RetrainingRecord open, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(open);
+        return coordinator.ResumeAsync(open, token => freshData(open.Model, token), cancellationToken);
     }
 }
 
@@ -131,7 +144,11 @@ public sealed record WatcherFiring(RetrainingTrigger Trigger, string Status, Ret
 /// its dataset in the registry) and takes code-change events from the push webhook; each trigger goes to the
 /// handler. A condition fires once when it turns on and again only after it has turned off; one retraining per model
 /// is open at a time; after one fires the model rests for the cooldown. All of it lives in the
-/// <see cref="RetrainingLedger"/>, so a restart does not fire again what already fired.
+/// <see cref="RetrainingLedger"/>, so a restart does not fire again what already fired. A retraining a previous
+/// process left open is re-attached to (<see cref="ResumeAsync"/>): its run resumed and awaited, its issue watched. A
+/// retraining issue stays open in the ledger until it is closed, and triggers meanwhile are recorded as suppressed.
+/// With <paramref name="mergeFeedback"/>, labelled production rows are merged into the next dataset version before
+/// each launch, and the launch trains on that version.
 /// </summary>
 public sealed partial class RetrainingWatcher
 {
@@ -150,11 +167,14 @@ public sealed partial class RetrainingWatcher
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly FeedbackMerger? _mergeFeedback;
+    private List<long>? _leftOpen;
 
     /// <param name="health">The live monitoring of a model (drift window, feedback labels); null when it is not served.</param>
+    /// <param name="mergeFeedback">Merges labelled feedback into the next dataset version before each launch; null: off (the labels are not reviewed).</param>
     public RetrainingWatcher(
         IReadOnlyList<RetrainingWatch> watches, RetrainingLedger ledger, IRetrainingHandler handler, Func<string, ModelHealth?> health, SqliteRegistry registry,
-        RetrainingWatcherOptions? options = null, TimeProvider? timeProvider = null, ILogger? logger = null)
+        RetrainingWatcherOptions? options = null, TimeProvider? timeProvider = null, ILogger? logger = null, FeedbackMerger? mergeFeedback = null)
     {
         ArgumentNullException.ThrowIfNull(watches);
         _ledger = ledger ?? throw new ArgumentNullException(nameof(ledger));
@@ -171,12 +191,12 @@ public sealed partial class RetrainingWatcher
         }
 
         _watches = watches;
+        _mergeFeedback = mergeFeedback;
         var now = _time.GetUtcNow();
-        var interrupted = _ledger.CloseInterrupted(now);
-        if (interrupted > 0)
-        {
-            Log.Interrupted(_logger, interrupted);
-        }
+
+        // Only what is open now was left by a previous process; a row another live process opens later is its own.
+        var watched = watches.Select(w => w.Model).ToHashSet(StringComparer.Ordinal);
+        _leftOpen = [.. _ledger.ListOpen().Where(r => watched.Contains(r.Model)).Select(r => r.Id)];
 
         foreach (var watch in watches)
         {
@@ -194,20 +214,44 @@ public sealed partial class RetrainingWatcher
 
     public IReadOnlyList<RetrainingWatch> Watches => _watches;
 
+    /// <summary>
+    /// Re-attaches to the retrainings a previous process left open (once; the first check does it too): a run is
+    /// resumed and awaited, and the row closed with its real outcome; an open issue stays open and is watched; what
+    /// cannot be re-attached is closed as interrupted with the reason. The cooldown still counts from when they fired.
+    /// </summary>
+    public async Task<IReadOnlyList<WatcherFiring>> ResumeAsync(CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await ResumeLeftOpenAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     /// <summary>Looks at every watched model once and handles what fires (one retraining per model per check).</summary>
     public async Task<IReadOnlyList<WatcherFiring>> CheckOnceAsync(CancellationToken cancellationToken = default)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            foreach (var resumed in await ResumeLeftOpenAsync(cancellationToken).ConfigureAwait(false))
+            {
+                Log.Fired(_logger, resumed.Trigger.Model, resumed.Trigger.KindName, resumed.Status, resumed.Detail);
+            }
+
+            await SettleClosedIssuesAsync(cancellationToken).ConfigureAwait(false);
             var now = _time.GetUtcNow();
             var fired = new List<WatcherFiring>();
             foreach (var watch in _watches)
             {
                 var candidates = Observe(watch, now);
-                if (candidates.Count > 0)
+                if (candidates.Count > 0 && await FireAsync(candidates[0].Trigger, candidates, cancellationToken).ConfigureAwait(false) is { } firing)
                 {
-                    fired.Add(await FireAsync(candidates[0].Trigger, candidates, cancellationToken).ConfigureAwait(false));
+                    fired.Add(firing);
                 }
             }
 
@@ -231,9 +275,10 @@ public sealed partial class RetrainingWatcher
             var fired = new List<WatcherFiring>();
             foreach (var watch in _watches)
             {
-                if (_triggers[watch.Model].OnCodeChange(gitRef, commit, now) is { } trigger)
+                if (_triggers[watch.Model].OnCodeChange(gitRef, commit, now) is { } trigger
+                    && await FireAsync(trigger, [], cancellationToken).ConfigureAwait(false) is { } firing)
                 {
-                    fired.Add(await FireAsync(trigger, [], cancellationToken).ConfigureAwait(false));
+                    fired.Add(firing);
                 }
             }
 
@@ -254,6 +299,19 @@ public sealed partial class RetrainingWatcher
     {
         ArgumentNullException.ThrowIfNull(onFiring);
         ArgumentNullException.ThrowIfNull(onFailure);
+        try
+        {
+            foreach (var resumed in await ResumeAsync(cancellationToken).ConfigureAwait(false))
+            {
+                Log.Fired(_logger, resumed.Trigger.Model, resumed.Trigger.KindName, resumed.Status, resumed.Detail);
+                onFiring(resumed);
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            onFailure(e);
+        }
+
         while (!cancellationToken.IsCancellationRequested)
         {
             await Task.Delay(_options.Interval, _time, cancellationToken).ConfigureAwait(false);
@@ -331,7 +389,7 @@ public sealed partial class RetrainingWatcher
         return result;
     }
 
-    private async Task<WatcherFiring> FireAsync(RetrainingTrigger trigger, IReadOnlyList<(RetrainingTrigger Trigger, string? Key, string? Value)> conditions, CancellationToken cancellationToken)
+    private async Task<WatcherFiring?> FireAsync(RetrainingTrigger trigger, IReadOnlyList<(RetrainingTrigger Trigger, string? Key, string? Value)> conditions, CancellationToken cancellationToken)
     {
         var model = trigger.Model;
         if (_ledger.LastFired(model) is { } last && last + _options.Cooldown > trigger.Time)
@@ -341,18 +399,46 @@ public sealed partial class RetrainingWatcher
 
         if (_ledger.TryOpen(trigger) is not { } id)
         {
+            if (_ledger.ListOpen().FirstOrDefault(r => r.Model == model) is { Issue: { } issue })
+            {
+                // Not a cooldown: the condition is not marked handled, so it fires again once the issue is closed.
+                var suppressed = $"issue #{issue.ToString(CultureInfo.InvariantCulture)} for retraining {model} is still open; {trigger.KindName} fires again once it is closed";
+
+                // Recorded (and reported) once per kind and issue, not on every check while the issue stays open.
+                return _ledger.RecordSuppressed(trigger, issue, suppressed, _time.GetUtcNow())
+                    ? new WatcherFiring(trigger, RetrainingLedger.Suppressed, null, suppressed)
+                    : null;
+            }
+
             return new WatcherFiring(trigger, "skipped", null, $"a retraining of {model} is already open");
         }
 
         Log.Firing(_logger, model, trigger.KindName, trigger.Reason);
         RetrainingOutcome outcome;
+        var merged = string.Empty;
         try
         {
+            if (_mergeFeedback is not null && _watches.First(w => w.Model == model).DatasetId is { } datasetId)
+            {
+                var merge = await _mergeFeedback.MergeAsync(model, datasetId, cancellationToken).ConfigureAwait(false);
+                trigger = trigger with { DatasetVersion = merge.Dataset.Version };
+                merged = "; " + merge.Describe(datasetId);
+
+                // The watcher's own merge is not someone registering new data: it must not fire new_data_version.
+                _ledger.SetState(model, DataVersion, merge.Dataset.Version.ToString(CultureInfo.InvariantCulture));
+            }
+
             outcome = await _handler.HandleAsync(trigger, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             _ledger.Close(id, "failed", null, null, $"{e.GetType().Name}: {e.Message}", _time.GetUtcNow());
+            throw;
+        }
+        catch (OperationCanceledException) when (_handler is IResumableRetrainingHandler)
+        {
+            // The process is stopping: the row stays open with what the run recorded, and the next watcher over this
+            // ledger re-attaches to it (or, if nothing was started, marks it interrupted).
             throw;
         }
         catch (OperationCanceledException)
@@ -372,7 +458,92 @@ public sealed partial class RetrainingWatcher
             }
         }
 
+        if (outcome is { Action: "issue", Issue: { } opened } && _handler is IResumableRetrainingHandler)
+        {
+            // The retraining is the issue: it stays open, blocking new issues for the model, until the issue is closed.
+            _ledger.Attach(model, null, opened, null, null);
+            return new WatcherFiring(trigger, outcome.Action, outcome, outcome.Summary + merged);
+        }
+
         _ledger.Close(id, outcome.Action, outcome.Action, outcome.Run?.RunId, outcome.Summary, _time.GetUtcNow());
+        return new WatcherFiring(trigger, outcome.Action, outcome, outcome.Summary + merged);
+    }
+
+    private async Task<List<WatcherFiring>> ResumeLeftOpenAsync(CancellationToken cancellationToken)
+    {
+        var resumed = new List<WatcherFiring>();
+        if (_leftOpen is null)
+        {
+            return resumed;
+        }
+
+        foreach (var id in _leftOpen.ToList())
+        {
+            if (_ledger.ListOpen().FirstOrDefault(r => r.Id == id) is { } open)
+            {
+                if (_handler is not IResumableRetrainingHandler)
+                {
+                    _ledger.Close(id, RetrainingLedger.Interrupted, null, null, "the process handling it ended first", _time.GetUtcNow());
+                    resumed.Add(new WatcherFiring(RetrainingTrigger.FromRecord(open), RetrainingLedger.Interrupted, null, "the process handling it ended first"));
+                }
+                else if (await SettleAsync(open, cancellationToken).ConfigureAwait(false) is { } firing)
+                {
+                    resumed.Add(firing);
+                }
+            }
+
+            // Done with it (or it is an open issue, which every check looks at): a cancelled resume is tried again.
+            _leftOpen.Remove(id);
+        }
+
+        _leftOpen = null;
+        if (resumed.Count > 0)
+        {
+            Log.Resumed(_logger, resumed.Count);
+        }
+
+        return resumed;
+    }
+
+    /// <summary>Closes the rows of retraining issues that have been closed, freeing their models.</summary>
+    private async Task SettleClosedIssuesAsync(CancellationToken cancellationToken)
+    {
+        if (_handler is not IResumableRetrainingHandler)
+        {
+            return;
+        }
+
+        foreach (var open in _ledger.ListOpen().Where(r => r.Issue is not null && _triggers.ContainsKey(r.Model)))
+        {
+            if (await SettleAsync(open, cancellationToken).ConfigureAwait(false) is { } firing)
+            {
+                Log.Fired(_logger, firing.Trigger.Model, firing.Trigger.KindName, firing.Status, firing.Detail);
+            }
+        }
+    }
+
+    /// <summary>Re-attaches to one open retraining; closes its row with the outcome once there is one.</summary>
+    private async Task<WatcherFiring?> SettleAsync(RetrainingRecord open, CancellationToken cancellationToken)
+    {
+        var trigger = RetrainingTrigger.FromRecord(open);
+        RetrainingOutcome? outcome;
+        try
+        {
+            outcome = await ((IResumableRetrainingHandler)_handler).ResumeAsync(open, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException && open.Issue is null)
+        {
+            // A resumed run that broke is over; an issue that could not be looked at is still open, and asked again.
+            _ledger.Close(open.Id, "failed", null, open.Handle, $"{e.GetType().Name}: {e.Message}", _time.GetUtcNow());
+            throw;
+        }
+
+        if (outcome is null || outcome.Action == "skipped")
+        {
+            return null;
+        }
+
+        _ledger.Close(open.Id, outcome.Action, outcome.Action, outcome.Run?.RunId ?? open.Handle, outcome.Summary, _time.GetUtcNow());
         return new WatcherFiring(trigger, outcome.Action, outcome, outcome.Summary);
     }
 
@@ -384,19 +555,29 @@ public sealed partial class RetrainingWatcher
         [LoggerMessage(Level = LogLevel.Information, Message = "Retraining of {Model} ({Kind}): {Status}: {Detail}")]
         public static partial void Fired(ILogger logger, string model, string kind, string status, string detail);
 
-        [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} retrainings were left open by a previous process and are marked interrupted")]
-        public static partial void Interrupted(ILogger logger, int count);
+        [LoggerMessage(Level = LogLevel.Information, Message = "{Count} retrainings left open by a previous process have ended")]
+        public static partial void Resumed(ILogger logger, int count);
     }
 }
 
 /// <summary>Sends each trigger to its model's launcher (each model reruns its own training request).</summary>
-public sealed class PerModelRetrainingLauncher(IReadOnlyDictionary<string, IRetrainingLauncher> launchers) : IRetrainingLauncher
+public sealed class PerModelRetrainingLauncher(IReadOnlyDictionary<string, IRetrainingLauncher> launchers) : IResumableRetrainingLauncher
 {
-    public Task<RetrainingRun> LaunchAsync(RetrainingTrigger trigger, CancellationToken cancellationToken)
+    public Task<RetrainingRun> LaunchAsync(RetrainingTrigger trigger, CancellationToken cancellationToken) => For(trigger).LaunchAsync(trigger, cancellationToken);
+
+    public Task<string?> StartAsync(RetrainingTrigger trigger, CancellationToken cancellationToken) =>
+        For(trigger) is IResumableRetrainingLauncher resumable ? resumable.StartAsync(trigger, cancellationToken) : Task.FromResult<string?>(null);
+
+    public Task<RetrainingRun> AttachAsync(RetrainingTrigger trigger, string handle, CancellationToken cancellationToken) =>
+        For(trigger) is IResumableRetrainingLauncher resumable
+            ? resumable.AttachAsync(trigger, handle, cancellationToken)
+            : Task.FromResult(new RetrainingRun(handle, false, null, $"the launcher of {trigger.Model} cannot re-attach to run {handle}") { Lost = true });
+
+    private IRetrainingLauncher For(RetrainingTrigger trigger)
     {
         ArgumentNullException.ThrowIfNull(trigger);
         return launchers.TryGetValue(trigger.Model, out var launcher)
-            ? launcher.LaunchAsync(trigger, cancellationToken)
+            ? launcher
             : throw new ArgumentException($"model: '{trigger.Model}' has no retraining launcher; known: {string.Join(", ", launchers.Keys.Order(StringComparer.Ordinal))}.", nameof(trigger));
     }
 }

@@ -14,7 +14,7 @@ public sealed class IssueRetrainingTests
     public async Task CheckOnce_DriftWithIssueLauncher_OpensOneLocalIssueWithTheReason()
     {
         var launcher = new RecordingLauncher();
-        using var rig = new WatcherRig(OpenIssue, launcher, context => new LocalIssueTracker(new LocalIssueHost(context.Home)), RetrainingTriggerKind.DriftDetected)
+        using var rig = new WatcherRig(OpenIssue, launcher, context => new LocalIssueTracker(new LocalIssueHost(context.Home), context.Home), RetrainingTriggerKind.DriftDetected)
         {
             Health = WatcherRig.Drifted(),
         };
@@ -51,6 +51,9 @@ public sealed class IssueRetrainingTests
         using var github = new GitHubStub();
         github.Server.Given(Request.Create().WithPath("/api/v3/repos/acme/models/issues").UsingPost())
             .RespondWith(Response.Create().WithStatusCode(201).WithHeader("Content-Type", "application/json")
+                .WithBody("""{"number": 42, "title": "Retrain churn: drift_detected", "state": "open", "html_url": "https://github.com/acme/models/issues/42"}"""));
+        github.Server.Given(Request.Create().WithPath("/api/v3/repos/acme/models/issues/42").UsingGet())
+            .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json")
                 .WithBody("""{"number": 42, "title": "Retrain churn: drift_detected", "state": "open", "html_url": "https://github.com/acme/models/issues/42"}"""));
         var tracker = new GitHubIssueTracker(OctokitIssueHost.CreateClient(github.Options()), "acme", "models");
         using var rig = new WatcherRig(OpenIssue, new RecordingLauncher(), _ => tracker, RetrainingTriggerKind.DriftDetected) { Health = WatcherRig.Drifted() };

@@ -28,13 +28,22 @@ internal sealed class WatcherRig : IDisposable
     public WatcherRig(RetrainingPolicy policy, IRetrainingLauncher launcher, Func<MlopsContext, IIssueTracker?> issues, params RetrainingTriggerKind[] kinds)
     {
         Context = new MlopsContext(new MlopsHome(Dir.Combine("home")), Dir.Path);
-        var coordinator = new RetrainingCoordinator(
-            Context, policy, launcher, issues(Context), timeProvider: Time, requestTexts: new Dictionary<string, string> { [Model] = Harness.RequestBody });
-        var handler = new CoordinatorRetrainingHandler(coordinator, (_, _) => Task.FromResult(new DataFrame(["x", "y"], [])));
-        Watcher = new RetrainingWatcher(
-            [new RetrainingWatch { Model = Model, Triggers = kinds }], new RetrainingLedger(Dir.Combine("home", "retraining", "watcher.db")), handler,
-            model => model == Model ? Health : null, Context.Registry, new RetrainingWatcherOptions { Cooldown = TimeSpan.FromHours(1) }, Time);
+        _start = () =>
+        {
+            var coordinator = new RetrainingCoordinator(
+                Context, policy, launcher, issues(Context), timeProvider: Time, requestTexts: new Dictionary<string, string> { [Model] = Harness.RequestBody });
+            var handler = new CoordinatorRetrainingHandler(coordinator, (_, _) => Task.FromResult(new DataFrame(["x", "y"], [])));
+            return new RetrainingWatcher(
+                [new RetrainingWatch { Model = Model, Triggers = kinds }], new RetrainingLedger(Dir.Combine("home", "retraining", "watcher.db")), handler,
+                model => model == Model ? Health : null, Context.Registry, new RetrainingWatcherOptions { Cooldown = TimeSpan.FromHours(1) }, Time);
+        };
+        Watcher = _start();
     }
+
+    private readonly Func<RetrainingWatcher> _start;
+
+    /// <summary>A new process: a new watcher over the same MLOPS_HOME (ledger, registry, issues).</summary>
+    public void Restart() => Watcher = _start();
 
     public TempDirectory Dir { get; } = new();
 
@@ -42,7 +51,7 @@ internal sealed class WatcherRig : IDisposable
 
     public MlopsContext Context { get; }
 
-    public RetrainingWatcher Watcher { get; }
+    public RetrainingWatcher Watcher { get; private set; }
 
     public ModelHealth? Health { get; set; }
 

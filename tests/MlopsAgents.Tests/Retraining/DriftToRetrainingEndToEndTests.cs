@@ -24,7 +24,8 @@ namespace MlopsAgents.Tests.Retraining;
 /// The simulated drift scenario end to end on the bundled breast-cancer data: train and serve the champion, send it
 /// traffic with one feature shifted, post the labels back, and check that drift raises an alert (to a local Slack
 /// webhook), the retraining watcher turns the drift into a trigger, the trigger starts an execution of the ASL
-/// workflow on the durable executor with the real mlops-mcp (on data merged with the labelled production rows), and
+/// workflow on the durable executor with the real mlops-mcp (on data the watcher merged with the labelled production
+/// rows, as --retrain-merge-feedback does), and
 /// the champion/challenger comparison on the same fresh rows decides, reports to the issue and the history, and leaves
 /// the registry's aliases matching the decision.
 /// </summary>
@@ -98,13 +99,9 @@ public sealed class DriftToRetrainingEndToEndTests
         await new AlertDispatcher([new SlackWebhookNotifier(slackHttp, new Uri(slack.BaseAddress, "hook"))]).DispatchAsync(alerts);
         Assert.Contains(slack.Requests, r => r.Body.Contains("data-drift", StringComparison.Ordinal));
 
-        // ---- feedback merged into the next data version ----
+        // ---- the labelled production rows, which the watcher merges into the next data version before it launches ----
         var production = await LabelledProductionData.CollectAsync(context.Store, Model, data.Columns, Target);
         Assert.Equal(traffic.RowCount, production.RowCount);
-        var merged = await LabelledProductionData.MergeIntoNextVersionAsync(context, "dataset-bc-001", production);
-        Assert.True(merged.Created);
-        Assert.Equal(2, merged.Dataset.Version);
-        Assert.Equal(data.RowCount + traffic.RowCount, merged.Dataset.RowCount);
 
         // ---- the watcher sees the drift in the serving window → a retraining execution of the workflow (each Task a
         // call to the real mlops-mcp) → champion vs challenger on the same fresh rows ----
@@ -117,16 +114,25 @@ public sealed class DriftToRetrainingEndToEndTests
             new WorkflowRetrainingLauncher(executor, StateMachineTestKit.TrainingDefinition(), request, requestText), issues, issueNumber: 7);
         var watch = RetrainingWatch.FromRequest(Model, request, cron: null, onCodeChange: false, package.Metadata.Metrics["accuracy"], maxAccuracyDrop: 0.05, trainedDataVersion: 1);
         var ledger = new RetrainingLedger(dir.Combine("home", "retraining", "watcher.db"));
-        var watcher = new RetrainingWatcher([watch], ledger, new CoordinatorRetrainingHandler(coordinator, (_, _) => Task.FromResult(fresh)), server.Monitor.Health, context.Registry);
+        var watcher = new RetrainingWatcher(
+            [watch], ledger, new CoordinatorRetrainingHandler(coordinator, (_, _) => Task.FromResult(fresh)), server.Monitor.Health, context.Registry,
+            mergeFeedback: new FeedbackMerger(context));
 
         var firing = Assert.Single(await watcher.CheckOnceAsync());
         var outcome = firing.Outcome!;
+
+        // --retrain-merge-feedback: the labels went into v2, and the execution trained on v2 by name.
+        Assert.Equal(2, firing.Trigger.DatasetVersion);
+        Assert.Contains($"merged {traffic.RowCount} labelled production rows into dataset-bc-001 v2", firing.Detail, StringComparison.Ordinal);
+        Assert.Equal(data.RowCount + traffic.RowCount, context.Registry.ListDatasetVersions("dataset-bc-001").Single(d => d.Version == 2).RowCount);
 
         Assert.Equal(RetrainingTriggerKind.DriftDetected, firing.Trigger.Kind);
         Assert.Contains($"{ShiftedFeature}", firing.Trigger.Reason, StringComparison.Ordinal);
         var execution = executor.DescribeExecution(outcome.Run!.RunId)!;
         Assert.Equal(ExecutionStatus.Succeeded, execution.Summary.Status);
         Assert.Equal(firing.Trigger.Reason, execution.Input!["retraining"]!["reason"]!.GetValue<string>());
+        Assert.Equal(2, execution.Input!["request"]!["dataset_version"]!.GetValue<int>());
+        Assert.Contains("\ndataset_version: 2\n", execution.Input!["request_text"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Contains(execution.History, h => h.Type == HistoryEventTypes.TaskSucceeded && h.State == "WaitForOptimizationApproval"
             && h.Data?["by"]?.GetValue<string>() == WorkflowRetrainingLauncher.DefaultApprover);
         var record = Assert.Single(ledger.List(Model));
@@ -202,5 +208,8 @@ public sealed class DriftToRetrainingEndToEndTests
             Comments.Add((issueNumber, body));
             return Task.CompletedTask;
         }
+
+        public Task<bool> IsOpenAsync(int issueNumber, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("The launch policy opens no issue to check.");
     }
 }

@@ -12,6 +12,7 @@ public sealed class ServeRetrainingCliTests
     [InlineData(new[] { "--retrain-cooldown", "-5", "--retrain-request", "x.md" }, "--retrain-cooldown: -5 → 0 or more minutes")]
     [InlineData(new[] { "--retrain-metric", "f1", "--retrain-request", "x.md" }, "metric is 'f1'; allowed: accuracy, macro_f1, rmse, mae")]
     [InlineData(new[] { "--retrain-schedule", "0 3 * * 1" }, "--retrain-request: none given")]
+    [InlineData(new[] { "--retrain-merge-feedback" }, "--retrain-request: none given")]
     public void Serve_BadRetrainingOption_ExitsTwoNamingIt(string[] args, string expected)
     {
         using var dir = new TempDirectory();
@@ -20,6 +21,31 @@ public sealed class ServeRetrainingCliTests
 
         Assert.Equal(2, code);
         Assert.Contains(expected, stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Serve_BadMergeFeedbackVariable_ExitsTwoNamingIt()
+    {
+        using var dir = new TempDirectory();
+        var env = Environment(dir);
+        env["MLOPS_RETRAIN_MERGE_FEEDBACK"] = "sometimes";
+
+        var (code, _, stderr) = MlopsCli.Run(env, TimeSpan.FromMinutes(1), "serve", "--port", "0", "--retrain-request", "x.md");
+
+        Assert.Equal(2, code);
+        Assert.Contains("MLOPS_RETRAIN_MERGE_FEEDBACK: 'sometimes' → true or false", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Serve_Help_DescribesMergeFeedbackAndItsVariable()
+    {
+        using var dir = new TempDirectory();
+
+        var (code, stdout, _) = MlopsCli.Run(Environment(dir), TimeSpan.FromMinutes(1), "serve", "--help");
+
+        Assert.Equal(0, code);
+        Assert.Contains("--retrain-merge-feedback", stdout, StringComparison.Ordinal);
+        Assert.Contains("MLOPS_RETRAIN_MERGE_FEEDBACK=true", stdout, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -47,6 +73,7 @@ public sealed class ServeRetrainingCliTests
         ["MLOPS_RETRAIN_SCHEDULE"] = null,
         ["MLOPS_RETRAIN_BRANCH"] = null,
         ["MLOPS_RETRAIN_REPO"] = null,
+        ["MLOPS_RETRAIN_MERGE_FEEDBACK"] = null,
         ["MLOPS_ARTIFACT_STORE"] = null,
     };
 }

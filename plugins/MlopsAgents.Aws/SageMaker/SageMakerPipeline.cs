@@ -275,7 +275,9 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
         var started = await training.StartAsync(p.Job, cancellationToken).ConfigureAwait(false);
         var facts = await RecordStartAsync(p, started.Resources, started.TrainingImage, cancellationToken).ConfigureAwait(false);
         var job = await training.WaitAsync(started, cancellationToken, new InlineProgress(m => Report("      " + m))).ConfigureAwait(false);
-        return await CompleteAsync(facts, new PreparedRun(p.Data.Manifest, p.Data.Preprocessor), job, wait: true, cancellationToken).ConfigureAwait(false);
+
+        // The run is recorded as running while this waits, so finish_training_job may have finished it meanwhile.
+        return await FinishOnceAsync(p.TrainingId, () => CompleteAsync(facts, new PreparedRun(p.Data.Manifest, p.Data.Preprocessor), job, wait: true, cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The training id of a job this pipeline named (mlops-{training_id}), or null for any other name.</summary>
@@ -300,13 +302,32 @@ public sealed class SageMakerPipeline(MlopsContext context, SageMakerTrainingSer
             throw new RequestValidationException("training_id", trainingId, "a run started on SageMaker by start_training_job; this run has no SageMaker job to finish");
         }
 
-        if (run.Status == "finished" && run.Artifacts.TryGetValue("sagemaker_outcome", out var outcomeKey))
+        return await FinishOnceAsync(trainingId, () => DescribeAndCompleteAsync(trainingId, factsKey, cancellationToken), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="complete"/> unless the run already has an outcome, holding the run's
+    /// <see cref="SageMakerFinishLock"/> so that two finishes at the same moment judge and register once: the second
+    /// waits, then reads the first one's recorded outcome.
+    /// </summary>
+    private async Task<SageMakerRunSummary> FinishOnceAsync(string trainingId, Func<Task<SageMakerRunSummary>> complete, CancellationToken cancellationToken)
+    {
+        await using var finishing = await SageMakerFinishLock.AcquireAsync(context.Home, trainingId, cancellationToken: cancellationToken).ConfigureAwait(false);
+
+        // Read under the lock: a finish that held it before this one has stored its outcome by now.
+        if (context.Registry.GetRun(trainingId) is { Status: "finished" } run && run.Artifacts.TryGetValue("sagemaker_outcome", out var outcomeKey))
         {
             Report($"[{trainingId}] already finished: the recorded outcome, nothing registered again");
             return JsonSerializer.Deserialize<SageMakerRunSummary>(await context.Store.ReadTextAsync(outcomeKey, cancellationToken).ConfigureAwait(false), FactsJson)
                 ?? throw new InvalidOperationException($"{outcomeKey} is empty.");
         }
 
+        return await complete().ConfigureAwait(false);
+    }
+
+    /// <summary>The job as SageMaker describes it now, judged and registered from what <see cref="StartAsync"/> stored once it has ended.</summary>
+    private async Task<SageMakerRunSummary> DescribeAndCompleteAsync(string trainingId, string factsKey, CancellationToken cancellationToken)
+    {
         var facts = JsonSerializer.Deserialize<SageMakerJobFacts>(await context.Store.ReadTextAsync(factsKey, cancellationToken).ConfigureAwait(false), FactsJson)
             ?? throw new InvalidOperationException($"{factsKey} is empty.");
         var description = await sagemaker.DescribeTrainingJobAsync(facts.JobName, cancellationToken).ConfigureAwait(false);

@@ -80,6 +80,31 @@ public sealed class FinishTrainingJobToolTests(S3rverFixture s3rver) : IClassFix
     }
 
     [Fact]
+    public async Task FinishTrainingJob_TwoServersAtOnce_RegistersOnceAndBothReturnTheSameOutcome()
+    {
+        using var dir = new TempDir();
+        await using var stub = await AwsStub.StartAsync();
+        var env = await EnvironmentAsync(dir.Path, stub);
+        await using var first = await StartServerAsync(env);
+        await using var second = await StartServerAsync(env);
+        var (trainingId, _) = await StartAsync(first, stub);
+        // A reply for each describe, so a second finish that ran unserialised would judge and register too.
+        stub.Reply(Job("Completed", 0.95), Job("Completed", 0.95));
+        var before = stub.Requests.Count;
+
+        var outcomes = await Task.WhenAll(
+            first.CallToolAsync("finish_training_job", Args(("training_id", trainingId))).AsTask(),
+            second.CallToolAsync("finish_training_job", Args(("training_id", trainingId))).AsTask());
+
+        var (a, b) = (Ok(outcomes[0]), Ok(outcomes[1]));
+        Assert.True(JsonNode.DeepEquals(a, b), $"{a} vs {b}");
+        Assert.Equal("pass", a["decision"]!.GetValue<string>());
+        Assert.Equal("SageMaker.DescribeTrainingJob", Assert.Single(stub.Requests.Skip(before)).Header("x-amz-target"));
+        Assert.Equal("1.0.0", Assert.Single(Registry(dir.Path).ListModelVersions(ModelName)).Version);
+        Assert.Equal("finished", Registry(dir.Path).GetRun(trainingId)!.Status);
+    }
+
+    [Fact]
     public async Task FinishTrainingJob_JobFailed_ErrorCarriesFailureReasonAndRunIsFailed()
     {
         using var dir = new TempDir();

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Amazon.S3.Model;
 using MlopsAgents.Aws.Tests.Support;
+using static MlopsAgents.Aws.Tests.Support.McpStdio;
 using MlopsAgents.Tests.Support;
 using ModelContextProtocol.Client;
 using ModelContextProtocol;
@@ -15,26 +16,25 @@ namespace MlopsAgents.Aws.Tests.McpTools;
 /// </summary>
 public sealed class AwsWorkflowToolsTests(S3rverFixture s3rver) : IClassFixture<S3rverFixture>
 {
-    private const string Role = "arn:aws:iam::111122223333:role/mlops-dev-training";
     private const string MachineArn = "arn:aws:states:us-east-1:111122223333:stateMachine:mlops-dev-training";
     private const string ExecutionPrefix = "arn:aws:states:us-east-1:111122223333:execution:mlops-dev-training:";
     private const string Token = "AQCEAAAAKgAAAA-token";
     private const string ModelKey = "team/fixtures/model.tar.gz";
     private const string PackageArn = "arn:aws:sagemaker:us-east-1:111122223333:model-package/breast-cancer-classifier/1";
-    private readonly string Bucket = "mlops-tools-" + Guid.NewGuid().ToString("N")[..12];
+    private readonly SageMakerTestBed bed = new(s3rver, "mlops-tools-", ModelKey, "xgboost model bytes"u8.ToArray(), ExampleDataset.BreastCancer);
+
+    private string Bucket => bed.Bucket;
 
     [Fact]
     public async Task StartTrainingJob_SageMakerBackend_CreatesTheXgboostJobAndReturnsWithoutWaiting()
     {
         using var dir = new TempDir();
         await using var stub = await AwsStub.StartAsync();
-        var env = await SageMakerEnvironmentAsync(dir.Path, stub);
-        var (add, _, addErr) = MlopsCli.Run(env, TimeSpan.FromMinutes(3), "data", "add", Path.Combine(Examples, "breast_cancer.csv"), "--id", "dataset-bc-001", "--target", "diagnosis");
-        Assert.True(add == 0, addErr);
+        var env = await bed.PrepareAsync(dir.Path, stub);
         stub.Reply(StubResponse.Ok("""{"TrainingJobArn":"arn:aws:sagemaker:us-east-1:111122223333:training-job/j"}"""));
         await using var client = await StartServerAsync(env, allowWrite: true);
 
-        var result = Ok(await client.CallToolAsync("start_training_job", Args(("request", await File.ReadAllTextAsync(Path.Combine(Examples, "breast-cancer.md"))))));
+        var result = Ok(await client.CallToolAsync("start_training_job", Args(("request", await File.ReadAllTextAsync(Path.Combine(SageMakerTestBed.Examples, "breast-cancer.md"))))));
 
         // One call: CreateTrainingJob, and no DescribeTrainingJob poll, so the tool did not wait for the job.
         var create = Assert.Single(stub.Requests);
@@ -42,7 +42,7 @@ public sealed class AwsWorkflowToolsTests(S3rverFixture s3rver) : IClassFixture<
         var body = JsonNode.Parse(create.Body)!;
         var job = body["TrainingJobName"]!.GetValue<string>();
         Assert.StartsWith("mlops-train-", job, StringComparison.Ordinal);
-        Assert.Equal(Role, body["RoleArn"]!.GetValue<string>());
+        Assert.Equal(SageMakerTestBed.Role, body["RoleArn"]!.GetValue<string>());
         Assert.Equal("ml.m5.xlarge", body["ResourceConfig"]!["InstanceType"]!.GetValue<string>());
         Assert.True(body["EnableManagedSpotTraining"]!.GetValue<bool>());
         Assert.Equal($"s3://{Bucket}/team/checkpoints/{job}/", body["CheckpointConfig"]!["S3Uri"]!.GetValue<string>());
@@ -74,7 +74,7 @@ public sealed class AwsWorkflowToolsTests(S3rverFixture s3rver) : IClassFixture<
     {
         using var dir = new TempDir();
         await using var stub = await AwsStub.StartAsync();
-        var env = await SageMakerEnvironmentAsync(dir.Path, stub);
+        var env = await bed.PrepareBucketAsync(dir.Path, stub);
         stub.Reply(StubResponse.Ok(new JsonObject
         {
             ["TrainingJobName"] = "mlops-train-1",
@@ -108,7 +108,7 @@ public sealed class AwsWorkflowToolsTests(S3rverFixture s3rver) : IClassFixture<
         await using var stub = await AwsStub.StartAsync();
         stub.Reply(StubResponse.Ok($$"""{"executionArn":"{{ExecutionPrefix}}issue-x","startDate":1700000000}"""));
         await using var client = await StartServerAsync(StepFunctionsEnvironment(dir.Path, stub), allowWrite: true);
-        var text = await File.ReadAllTextAsync(Path.Combine(Examples, "breast-cancer.md"));
+        var text = await File.ReadAllTextAsync(Path.Combine(SageMakerTestBed.Examples, "breast-cancer.md"));
 
         var result = Ok(await client.CallToolAsync("start_workflow_execution", Args(("request", text), ("execution_name", "issue-42"))));
 
@@ -230,7 +230,7 @@ public sealed class AwsWorkflowToolsTests(S3rverFixture s3rver) : IClassFixture<
         await using var stub = await AwsStub.StartAsync();
         stub.Reply(StubResponse.Ok($$"""{"executionArn":"{{ExecutionPrefix}}issue-42","startDate":1700000000}"""));
         await using var client = await StartServerAsync(StepFunctionsEnvironment(dir.Path, stub), allowWrite: true);
-        var arguments = Args(("request", await File.ReadAllTextAsync(Path.Combine(Examples, "breast-cancer.md"))), ("execution_name", "issue-42"));
+        var arguments = Args(("request", await File.ReadAllTextAsync(Path.Combine(SageMakerTestBed.Examples, "breast-cancer.md"))), ("execution_name", "issue-42"));
         var meta = new RequestOptions { Meta = new JsonObject { ["idempotency_key"] = "execution-1/StartTraining/1/1" } };
 
         var first = Ok(await client.CallToolAsync("start_workflow_execution", arguments, options: meta));
@@ -245,7 +245,7 @@ public sealed class AwsWorkflowToolsTests(S3rverFixture s3rver) : IClassFixture<
     {
         using var dir = new TempDir();
         await using var stub = await AwsStub.StartAsync();
-        await using var client = await StartServerAsync(await SageMakerEnvironmentAsync(dir.Path, stub), allowWrite: true);
+        await using var client = await StartServerAsync(await bed.PrepareBucketAsync(dir.Path, stub), allowWrite: true);
         // Supervised algorithms train on SageMaker (built-in XGBoost or scikit-learn script mode); reinforcement learning does not.
         const string request = "```yaml\nlearning_type: reinforcement\ntask_type: control\nalgorithm: ppo\nenvironment: cartpole\nevaluation_threshold: 475\n```\n";
 
@@ -262,12 +262,12 @@ public sealed class AwsWorkflowToolsTests(S3rverFixture s3rver) : IClassFixture<
     {
         using var dir = new TempDir();
         await using var stub = await AwsStub.StartAsync();
-        await using var client = await StartServerAsync(await SageMakerEnvironmentAsync(dir.Path, stub), allowWrite: false);
+        await using var client = await StartServerAsync(await bed.PrepareBucketAsync(dir.Path, stub), allowWrite: false);
 
-        var result = Ok(await client.CallToolAsync("start_training_job", Args(("request", await File.ReadAllTextAsync(Path.Combine(Examples, "breast-cancer.md"))), ("dry_run", true))));
+        var result = Ok(await client.CallToolAsync("start_training_job", Args(("request", await File.ReadAllTextAsync(Path.Combine(SageMakerTestBed.Examples, "breast-cancer.md"))), ("dry_run", true))));
 
         Assert.True(result["dry_run"]!.GetValue<bool>());
-        Assert.Equal(Role, result["role_arn"]!.GetValue<string>());
+        Assert.Equal(SageMakerTestBed.Role, result["role_arn"]!.GetValue<string>());
         Assert.Contains("sagemaker-xgboost:1.7-1", result["training_image"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Empty(stub.Requests);
     }
@@ -279,7 +279,7 @@ public sealed class AwsWorkflowToolsTests(S3rverFixture s3rver) : IClassFixture<
     {
         using var dir = new TempDir();
         await using var stub = await AwsStub.StartAsync();
-        var env = await SageMakerEnvironmentAsync(dir.Path, stub);
+        var env = await bed.PrepareBucketAsync(dir.Path, stub);
         env["MLOPS_MODEL_REGISTRY"] = "sagemaker";
         env["MLOPS_DEPLOY_BACKEND"] = "sagemaker";
         stub.Reply(exists
@@ -323,7 +323,7 @@ public sealed class AwsWorkflowToolsTests(S3rverFixture s3rver) : IClassFixture<
         env["MLOPS_STATE_MACHINE_ARN"] = "";
         await using var client = await StartServerAsync(env, allowWrite: true);
 
-        var result = await client.CallToolAsync(tool, Args(("request", await File.ReadAllTextAsync(Path.Combine(Examples, "breast-cancer.md")))));
+        var result = await client.CallToolAsync(tool, Args(("request", await File.ReadAllTextAsync(Path.Combine(SageMakerTestBed.Examples, "breast-cancer.md")))));
 
         var text = Error(result);
         Assert.Contains(variable, text, StringComparison.Ordinal);
@@ -351,80 +351,22 @@ public sealed class AwsWorkflowToolsTests(S3rverFixture s3rver) : IClassFixture<
     {
         using var dir = new TempDir();
         await using var stub = await AwsStub.StartAsync();
-        var env = await SageMakerEnvironmentAsync(dir.Path, stub);
+        var env = await bed.PrepareBucketAsync(dir.Path, stub);
         env["MLOPS_WORKFLOW_BACKEND"] = "stepfunctions";
         env["MLOPS_STATE_MACHINE_ARN"] = MachineArn;
         await using var client = await StartServerAsync(env, allowWrite: false);
 
-        var result = await client.CallToolAsync(tool, Args(("request", await File.ReadAllTextAsync(Path.Combine(Examples, "breast-cancer.md")))));
+        var result = await client.CallToolAsync(tool, Args(("request", await File.ReadAllTextAsync(Path.Combine(SageMakerTestBed.Examples, "breast-cancer.md")))));
 
         Assert.Contains("--allow-write", Error(result), StringComparison.Ordinal);
         Assert.Empty(stub.Requests);
     }
 
-    private static string Examples => Path.Combine(AppContext.BaseDirectory, "examples");
-
-    private static async Task<McpClient> StartServerAsync(Dictionary<string, string?> env, bool allowWrite)
-    {
-        var arguments = new List<string> { RepositoryFiles.McpServerDll(), "--transport", "stdio" };
-        if (allowWrite)
-        {
-            arguments.Add("--allow-write");
-        }
-
-        var transport = new StdioClientTransport(new StdioClientTransportOptions { Command = "dotnet", Arguments = arguments, EnvironmentVariables = env });
-        return await McpClient.CreateAsync(transport, new McpClientOptions { ProtocolVersion = Plugins.McpProtocol.Version });
-    }
-
-    private static Dictionary<string, object?> Args(params (string Name, object? Value)[] values) => values.ToDictionary(v => v.Name, v => v.Value);
-
-    private static JsonObject Ok(CallToolResult result)
-    {
-        Assert.True(result.IsError != true, string.Join(" ", result.Content.OfType<TextContentBlock>().Select(c => c.Text)));
-        return JsonNode.Parse(result.StructuredContent!.Value.GetRawText())!.AsObject();
-    }
-
-    private static string Error(CallToolResult result)
-    {
-        Assert.True(result.IsError, "expected a tool error");
-        return string.Join(" ", result.Content.OfType<TextContentBlock>().Select(c => c.Text));
-    }
-
-    private async Task<Dictionary<string, string?>> SageMakerEnvironmentAsync(string dir, AwsStub stub)
-    {
-        using var s3 = s3rver.CreateClient();
-        await s3.PutBucketAsync(new PutBucketRequest { BucketName = Bucket });
-        return new Dictionary<string, string?>
-        {
-            ["MLOPS_HOME"] = Path.Combine(dir, "home"),
-            ["MLOPS_DATA_ROOT"] = Examples,
-            ["MLOPS_ARTIFACT_STORE"] = $"s3://{Bucket}/team",
-            ["MLOPS_S3_ENDPOINT"] = s3rver.Endpoint.ToString(),
-            ["MLOPS_TRAINING_BACKEND"] = "sagemaker",
-            ["MLOPS_SAGEMAKER_ROLE_ARN"] = Role,
-            ["MLOPS_WORKFLOW_BACKEND"] = "",
-            ["MLOPS_MODEL_REGISTRY"] = "",
-            ["MLOPS_DEPLOY_BACKEND"] = "",
-            ["MLOPS_AWS_ENDPOINT"] = stub.Endpoint.ToString(),
-            ["AWS_REGION"] = "us-east-1",
-            ["AWS_ACCESS_KEY_ID"] = "S3RVER",
-            ["AWS_SECRET_ACCESS_KEY"] = "S3RVER",
-        };
-    }
-
     /// <summary>`mlops run` on SageMaker against the stub, so breast-cancer-classifier 1.0.0 is registered as a model package.</summary>
     private async Task<Dictionary<string, string?>> TrainAndRegisterAsync(string dir, AwsStub stub)
     {
-        var env = await SageMakerEnvironmentAsync(dir, stub);
+        var env = await bed.PrepareAsync(dir, stub);
         env["MLOPS_MODEL_REGISTRY"] = "sagemaker";
-        env["MLOPS_SAGEMAKER_POLL_SECONDS"] = "0";
-        using (var s3 = s3rver.CreateClient())
-        {
-            await s3.PutObjectAsync(new PutObjectRequest { BucketName = Bucket, Key = ModelKey, InputStream = new MemoryStream("xgboost model bytes"u8.ToArray()), UseChunkEncoding = false });
-        }
-
-        var (add, _, addErr) = MlopsCli.Run(env, TimeSpan.FromMinutes(3), "data", "add", Path.Combine(Examples, "breast_cancer.csv"), "--id", "dataset-bc-001", "--target", "diagnosis");
-        Assert.True(add == 0, addErr);
         stub.Reply(
             StubResponse.Ok("""{"TrainingJobArn":"arn:job"}"""),
             StubResponse.Ok(new JsonObject
@@ -438,7 +380,7 @@ public sealed class AwsWorkflowToolsTests(S3rverFixture s3rver) : IClassFixture<
             StubResponse.Ok("""{"ModelPackageGroupArn":"arn:group"}"""),
             StubResponse.Ok($$"""{"ModelPackageArn":"{{PackageArn}}"}"""),
             StubResponse.Ok($$"""{"ModelPackageArn":"{{PackageArn}}"}"""));
-        var (code, stdout, stderr) = MlopsCli.Run(env, TimeSpan.FromMinutes(3), "run", Path.Combine(Examples, "breast-cancer.md"));
+        var (code, stdout, stderr) = MlopsCli.Run(env, TimeSpan.FromMinutes(3), "run", Path.Combine(SageMakerTestBed.Examples, "breast-cancer.md"));
         Assert.True(code == 0, stderr + stdout);
         env["MLOPS_DEPLOY_BACKEND"] = "sagemaker";
         return env;
@@ -447,7 +389,7 @@ public sealed class AwsWorkflowToolsTests(S3rverFixture s3rver) : IClassFixture<
     private static Dictionary<string, string?> StepFunctionsEnvironment(string dir, AwsStub stub) => new()
     {
         ["MLOPS_HOME"] = Path.Combine(dir, "home"),
-        ["MLOPS_DATA_ROOT"] = Examples,
+        ["MLOPS_DATA_ROOT"] = SageMakerTestBed.Examples,
         ["MLOPS_ARTIFACT_STORE"] = "",
         ["MLOPS_TRAINING_BACKEND"] = "",
         ["MLOPS_MODEL_REGISTRY"] = "",

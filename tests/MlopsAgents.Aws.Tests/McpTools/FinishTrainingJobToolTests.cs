@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Amazon.S3.Model;
 using MlopsAgents.Aws.Tests.Support;
+using static MlopsAgents.Aws.Tests.Support.McpStdio;
 using MlopsAgents.Plugins.Registry;
 using MlopsAgents.Tests.Support;
 using ModelContextProtocol.Client;
@@ -14,18 +15,19 @@ namespace MlopsAgents.Aws.Tests.McpTools;
 /// </summary>
 public sealed class FinishTrainingJobToolTests(S3rverFixture s3rver) : IClassFixture<S3rverFixture>
 {
-    private const string Role = "arn:aws:iam::111122223333:role/mlops-dev-training";
     private const string ModelKey = "team/fixtures/model.tar.gz";
     private const string PackageArn = "arn:aws:sagemaker:us-east-1:111122223333:model-package/breast-cancer-classifier/1";
     private const string ModelName = "breast-cancer-classifier";
-    private readonly string Bucket = "mlops-finish-" + Guid.NewGuid().ToString("N")[..12];
+    private readonly SageMakerTestBed bed = new(s3rver, "mlops-finish-", ModelKey, "xgboost model bytes"u8.ToArray(), ExampleDataset.BreastCancer);
+
+    private string Bucket => bed.Bucket;
 
     [Fact]
     public async Task FinishTrainingJob_JobRunningThenCompleted_RefusesThenJudgesAndRegistersOnce()
     {
         using var dir = new TempDir();
         await using var stub = await AwsStub.StartAsync();
-        var env = await EnvironmentAsync(dir.Path, stub);
+        var env = await bed.PrepareAsync(dir.Path, stub);
         env["MLOPS_MODEL_REGISTRY"] = "sagemaker";
         await using var client = await StartServerAsync(env);
         var (trainingId, jobName) = await StartAsync(client, stub);
@@ -84,7 +86,7 @@ public sealed class FinishTrainingJobToolTests(S3rverFixture s3rver) : IClassFix
     {
         using var dir = new TempDir();
         await using var stub = await AwsStub.StartAsync();
-        var env = await EnvironmentAsync(dir.Path, stub);
+        var env = await bed.PrepareAsync(dir.Path, stub);
         await using var first = await StartServerAsync(env);
         await using var second = await StartServerAsync(env);
         var (trainingId, _) = await StartAsync(first, stub);
@@ -109,7 +111,7 @@ public sealed class FinishTrainingJobToolTests(S3rverFixture s3rver) : IClassFix
     {
         using var dir = new TempDir();
         await using var stub = await AwsStub.StartAsync();
-        await using var client = await StartServerAsync(await EnvironmentAsync(dir.Path, stub));
+        await using var client = await StartServerAsync(await bed.PrepareAsync(dir.Path, stub));
         var (trainingId, _) = await StartAsync(client, stub);
         var failed = JsonNode.Parse(Job("Failed", null).Body)!.AsObject();
         failed["FailureReason"] = "AlgorithmError: label column has values outside [0, 1]";
@@ -130,7 +132,7 @@ public sealed class FinishTrainingJobToolTests(S3rverFixture s3rver) : IClassFix
     {
         using var dir = new TempDir();
         await using var stub = await AwsStub.StartAsync();
-        var env = await EnvironmentAsync(dir.Path, stub);
+        var env = await bed.PrepareAsync(dir.Path, stub);
         env["MLOPS_MODEL_REGISTRY"] = "sagemaker";
         await using var client = await StartServerAsync(env);
         var (trainingId, _) = await StartAsync(client, stub);
@@ -158,7 +160,7 @@ public sealed class FinishTrainingJobToolTests(S3rverFixture s3rver) : IClassFix
     {
         using var dir = new TempDir();
         await using var stub = await AwsStub.StartAsync();
-        await using var client = await StartServerAsync(await EnvironmentAsync(dir.Path, stub));
+        await using var client = await StartServerAsync(await bed.PrepareAsync(dir.Path, stub));
 
         var text = Error(await client.CallToolAsync("finish_training_job", Args((field, value))));
 
@@ -171,7 +173,7 @@ public sealed class FinishTrainingJobToolTests(S3rverFixture s3rver) : IClassFix
     {
         using var dir = new TempDir();
         await using var stub = await AwsStub.StartAsync();
-        var env = await EnvironmentAsync(dir.Path, stub);
+        var env = await bed.PrepareAsync(dir.Path, stub);
         string trainingId;
         await using (var writable = await StartServerAsync(env))
         {
@@ -194,9 +196,8 @@ public sealed class FinishTrainingJobToolTests(S3rverFixture s3rver) : IClassFix
     {
         using var dir = new TempDir();
         await using var stub = await AwsStub.StartAsync();
-        var env = await EnvironmentAsync(dir.Path, stub);
-        var (add, _, addErr) = MlopsCli.Run(env, TimeSpan.FromMinutes(3), "data", "add", Path.Combine(Examples, "iris.csv"), "--id", "dataset-iris-001", "--target", "species");
-        Assert.True(add == 0, addErr);
+        var env = await bed.PrepareAsync(dir.Path, stub);
+        SageMakerTestBed.AddDataset(env, ExampleDataset.Iris);
         await using var client = await StartServerAsync(env);
         const string KMeansRequest = "dataset_id: dataset-iris-001\ntarget: species\nlearning_type: unsupervised\ntask_type: clustering\nalgorithm: kmeans\nhyperparameters:\n  n_clusters: 3\nprimary_metric: variance_explained\ndata_preprocessing:\n  standardize: true\n";
         stub.Reply(StubResponse.Ok("""{"TrainingJobArn":"arn:aws:sagemaker:us-east-1:111122223333:training-job/km"}"""));
@@ -227,9 +228,8 @@ public sealed class FinishTrainingJobToolTests(S3rverFixture s3rver) : IClassFix
     {
         using var dir = new TempDir();
         await using var stub = await AwsStub.StartAsync();
-        var env = await EnvironmentAsync(dir.Path, stub);
-        var (add, _, addErr) = MlopsCli.Run(env, TimeSpan.FromMinutes(3), "data", "add", Path.Combine(Examples, "iris.csv"), "--id", "dataset-iris-001", "--target", "species");
-        Assert.True(add == 0, addErr);
+        var env = await bed.PrepareAsync(dir.Path, stub);
+        SageMakerTestBed.AddDataset(env, ExampleDataset.Iris);
         stub.OnRequest(async request =>
         {
             if (request.Header("x-amz-target") == "SageMaker.CreateTransformJob")
@@ -279,7 +279,7 @@ public sealed class FinishTrainingJobToolTests(S3rverFixture s3rver) : IClassFix
     private static async Task<(string TrainingId, string JobName)> StartAsync(McpClient client, AwsStub stub)
     {
         stub.Reply(StubResponse.Ok("""{"TrainingJobArn":"arn:aws:sagemaker:us-east-1:111122223333:training-job/j"}"""));
-        var started = Ok(await client.CallToolAsync("start_training_job", Args(("request", await File.ReadAllTextAsync(Path.Combine(Examples, "breast-cancer.md"))))));
+        var started = Ok(await client.CallToolAsync("start_training_job", Args(("request", await File.ReadAllTextAsync(Path.Combine(SageMakerTestBed.Examples, "breast-cancer.md"))))));
         Assert.Equal("SageMaker.CreateTrainingJob", Assert.Single(stub.Requests).Header("x-amz-target"));
         var trainingId = started["training_id"]!.GetValue<string>();
         Assert.Contains($"finish_training_job with training_id {trainingId}", started["next"]!.GetValue<string>(), StringComparison.Ordinal);
@@ -301,63 +301,6 @@ public sealed class FinishTrainingJobToolTests(S3rverFixture s3rver) : IClassFix
     }.ToJsonString());
 
     private static SqliteRegistry Registry(string dir) => new(Path.Combine(dir, "home", "registry.db"));
-
-    private static string Examples => Path.Combine(AppContext.BaseDirectory, "examples");
-
-    private static async Task<McpClient> StartServerAsync(Dictionary<string, string?> env, bool allowWrite = true)
-    {
-        var transport = new StdioClientTransport(new StdioClientTransportOptions
-        {
-            Command = "dotnet",
-            Arguments = allowWrite ? [RepositoryFiles.McpServerDll(), "--transport", "stdio", "--allow-write"] : [RepositoryFiles.McpServerDll(), "--transport", "stdio"],
-            EnvironmentVariables = env,
-        });
-        return await McpClient.CreateAsync(transport, new McpClientOptions { ProtocolVersion = Plugins.McpProtocol.Version });
-    }
-
-    private static Dictionary<string, object?> Args(params (string Name, object? Value)[] values) => values.ToDictionary(v => v.Name, v => v.Value);
-
-    private static JsonObject Ok(CallToolResult result)
-    {
-        Assert.True(result.IsError != true, string.Join(" ", result.Content.OfType<TextContentBlock>().Select(c => c.Text)));
-        return JsonNode.Parse(result.StructuredContent!.Value.GetRawText())!.AsObject();
-    }
-
-    private static string Error(CallToolResult result)
-    {
-        Assert.True(result.IsError, "expected a tool error");
-        return string.Join(" ", result.Content.OfType<TextContentBlock>().Select(c => c.Text));
-    }
-
-    /// <summary>A bucket holding the model SageMaker would have written, the bundled example's dataset registered, and the backend variables.</summary>
-    private async Task<Dictionary<string, string?>> EnvironmentAsync(string dir, AwsStub stub)
-    {
-        using (var s3 = s3rver.CreateClient())
-        {
-            await s3.PutBucketAsync(new PutBucketRequest { BucketName = Bucket });
-            await s3.PutObjectAsync(new PutObjectRequest { BucketName = Bucket, Key = ModelKey, InputStream = new MemoryStream("xgboost model bytes"u8.ToArray()), UseChunkEncoding = false });
-        }
-
-        var env = new Dictionary<string, string?>
-        {
-            ["MLOPS_HOME"] = Path.Combine(dir, "home"),
-            ["MLOPS_DATA_ROOT"] = Examples,
-            ["MLOPS_ARTIFACT_STORE"] = $"s3://{Bucket}/team",
-            ["MLOPS_S3_ENDPOINT"] = s3rver.Endpoint.ToString(),
-            ["MLOPS_TRAINING_BACKEND"] = "sagemaker",
-            ["MLOPS_SAGEMAKER_ROLE_ARN"] = Role,
-            ["MLOPS_WORKFLOW_BACKEND"] = "",
-            ["MLOPS_MODEL_REGISTRY"] = "",
-            ["MLOPS_DEPLOY_BACKEND"] = "",
-            ["MLOPS_AWS_ENDPOINT"] = stub.Endpoint.ToString(),
-            ["AWS_REGION"] = "us-east-1",
-            ["AWS_ACCESS_KEY_ID"] = "S3RVER",
-            ["AWS_SECRET_ACCESS_KEY"] = "S3RVER",
-        };
-        var (add, _, addErr) = MlopsCli.Run(env, TimeSpan.FromMinutes(3), "data", "add", Path.Combine(Examples, "breast_cancer.csv"), "--id", "dataset-bc-001", "--target", "diagnosis");
-        Assert.True(add == 0, addErr);
-        return env;
-    }
 
     private sealed class TempDir : IDisposable
     {

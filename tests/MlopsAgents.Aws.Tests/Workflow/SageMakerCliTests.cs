@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using Amazon.S3.Model;
 using MlopsAgents.Aws.Tests.Support;
 using MlopsAgents.Tests.Support;
 
@@ -13,12 +12,12 @@ namespace MlopsAgents.Aws.Tests.Workflow;
 /// </summary>
 public sealed class SageMakerCliTests(S3rverFixture s3rver) : IClassFixture<S3rverFixture>
 {
-    // xunit makes a new instance per test, and s3rver lives for the class: a bucket per test keeps them apart.
-    private readonly string Bucket = "mlops-sm-" + Guid.NewGuid().ToString("N")[..12];
-    private const string Role = "arn:aws:iam::111122223333:role/mlops-dev-training";
     private const string ModelKey = "team/fixtures/model.tar.gz";
     private const string PackageArn = "arn:aws:sagemaker:us-east-1:111122223333:model-package/breast-cancer-classifier/1";
     private static readonly byte[] ModelBytes = Encoding.UTF8.GetBytes("xgboost model bytes as SageMaker left them");
+    private readonly SageMakerTestBed bed = new(s3rver, "mlops-sm-", ModelKey, ModelBytes, ExampleDataset.BreastCancer);
+
+    private string Bucket => bed.Bucket;
 
     [Fact]
     public async Task Run_SageMakerBackend_TrainsOnSpotJudgesAndRegistersApprovedPackage()
@@ -27,7 +26,7 @@ public sealed class SageMakerCliTests(S3rverFixture s3rver) : IClassFixture<S3rv
         try
         {
             await using var stub = await AwsStub.StartAsync();
-            var env = await PrepareAsync(dir, stub);
+            var env = await bed.PrepareAsync(dir, stub);
             env["MLOPS_MODEL_REGISTRY"] = "sagemaker";
             stub.Reply(
                 StubResponse.Ok("""{"TrainingJobArn":"arn:aws:sagemaker:us-east-1:111122223333:training-job/j"}"""),
@@ -48,7 +47,7 @@ public sealed class SageMakerCliTests(S3rverFixture s3rver) : IClassFixture<S3rv
             var create = JsonNode.Parse(stub.Requests[0].Body)!;
             var job = create["TrainingJobName"]!.GetValue<string>();
             Assert.StartsWith("mlops-train-", job, StringComparison.Ordinal);
-            Assert.Equal(Role, create["RoleArn"]!.GetValue<string>());
+            Assert.Equal(SageMakerTestBed.Role, create["RoleArn"]!.GetValue<string>());
             Assert.Equal("ml.m5.xlarge", create["ResourceConfig"]!["InstanceType"]!.GetValue<string>());
             Assert.True(create["EnableManagedSpotTraining"]!.GetValue<bool>());
             Assert.Equal($"s3://{Bucket}/team/checkpoints/{job}/", create["CheckpointConfig"]!["S3Uri"]!.GetValue<string>());
@@ -94,7 +93,7 @@ public sealed class SageMakerCliTests(S3rverFixture s3rver) : IClassFixture<S3rv
         try
         {
             await using var stub = await AwsStub.StartAsync();
-            var env = await PrepareAsync(dir, stub);
+            var env = await bed.PrepareAsync(dir, stub);
             var failed = JsonNode.Parse(Job("Failed").Body)!.AsObject();
             failed["FailureReason"] = "ClientError: Rows 1-5 have a label outside [0, num_class)";
             stub.Reply(StubResponse.Ok("""{"TrainingJobArn":"arn:job"}"""), Job("InProgress"), StubResponse.Ok(failed.ToJsonString()));
@@ -126,7 +125,7 @@ public sealed class SageMakerCliTests(S3rverFixture s3rver) : IClassFixture<S3rv
             Assert.Contains(original, example, StringComparison.Ordinal);
             await File.WriteAllTextAsync(issue, example.Replace(original, replacement, StringComparison.Ordinal));
 
-            var (code, _, stderr) = MlopsCli.Run(Environment(dir, stub), TimeSpan.FromMinutes(2), "run", issue);
+            var (code, _, stderr) = MlopsCli.Run(bed.Environment(dir, stub), TimeSpan.FromMinutes(2), "run", issue);
 
             Assert.Equal(2, code);
             Assert.Contains(field, stderr, StringComparison.Ordinal);
@@ -149,7 +148,7 @@ public sealed class SageMakerCliTests(S3rverFixture s3rver) : IClassFixture<S3rv
         try
         {
             await using var stub = await AwsStub.StartAsync();
-            var env = Environment(dir, stub);
+            var env = bed.Environment(dir, stub);
             env[variable] = value;
 
             var (code, _, stderr) = MlopsCli.Run(env, TimeSpan.FromMinutes(3), "run", Path.Combine(AppContext.BaseDirectory, "examples", "breast-cancer.md"));
@@ -194,7 +193,7 @@ public sealed class SageMakerCliTests(S3rverFixture s3rver) : IClassFixture<S3rv
             var model = JsonNode.Parse(calls[0].Body)!;
             Assert.Equal("breast-cancer-classifier-1-0-0", model["ModelName"]!.GetValue<string>());
             Assert.Equal(PackageArn, model["PrimaryContainer"]!["ModelPackageName"]!.GetValue<string>());
-            Assert.Equal(Role, model["ExecutionRoleArn"]!.GetValue<string>());
+            Assert.Equal(SageMakerTestBed.Role, model["ExecutionRoleArn"]!.GetValue<string>());
             Assert.Equal("ml.m5.large", JsonNode.Parse(calls[1].Body)!["ProductionVariants"]![0]!["InstanceType"]!.GetValue<string>());
             Assert.Equal("mlops-breast-cancer-classifier-5xx", JsonNode.Parse(calls[2].Body)!["AlarmName"]!.GetValue<string>());
             Assert.Equal("breast-cancer-classifier-1-0-0", JsonNode.Parse(calls[5].Body)!["EndpointConfigName"]!.GetValue<string>());
@@ -224,7 +223,7 @@ public sealed class SageMakerCliTests(S3rverFixture s3rver) : IClassFixture<S3rv
         try
         {
             await using var stub = await AwsStub.StartAsync();
-            var env = await PrepareAsync(dir, stub);
+            var env = await bed.PrepareAsync(dir, stub);
             env["MLOPS_MODEL_REGISTRY"] = "sagemaker";
             env["MLOPS_DEPLOY_BACKEND"] = "sagemaker";
             stub.Reply(
@@ -306,7 +305,7 @@ public sealed class SageMakerCliTests(S3rverFixture s3rver) : IClassFixture<S3rv
         try
         {
             await using var stub = await AwsStub.StartAsync();
-            var env = Environment(dir, stub);
+            var env = bed.Environment(dir, stub);
             env["MLOPS_MODEL_REGISTRY"] = "sagemaker";
             env["MLOPS_DEPLOY_BACKEND"] = "sagemaker";
             env[variable] = value;
@@ -334,7 +333,7 @@ public sealed class SageMakerCliTests(S3rverFixture s3rver) : IClassFixture<S3rv
     /// <summary>A SageMaker run that passes and registers an approved package, leaving the environment set for deploy.</summary>
     private async Task<Dictionary<string, string?>> TrainAndRegisterAsync(string dir, AwsStub stub)
     {
-        var env = await PrepareAsync(dir, stub);
+        var env = await bed.PrepareAsync(dir, stub);
         env["MLOPS_MODEL_REGISTRY"] = "sagemaker";
         stub.Reply(
             StubResponse.Ok("""{"TrainingJobArn":"arn:job"}"""),
@@ -362,30 +361,4 @@ public sealed class SageMakerCliTests(S3rverFixture s3rver) : IClassFixture<S3rv
             : null,
     }.ToJsonString());
 
-    /// <summary>A bucket with the model SageMaker would have written, and the bundled example's dataset registered on it.</summary>
-    private async Task<Dictionary<string, string?>> PrepareAsync(string dir, AwsStub stub)
-    {
-        using var s3 = s3rver.CreateClient();
-        await s3.PutBucketAsync(new PutBucketRequest { BucketName = Bucket });
-        await s3.PutObjectAsync(new PutObjectRequest { BucketName = Bucket, Key = ModelKey, InputStream = new MemoryStream(ModelBytes), UseChunkEncoding = false });
-        var env = Environment(dir, stub);
-        var (add, _, addErr) = MlopsCli.Run(env, TimeSpan.FromMinutes(3), "data", "add", Path.Combine(AppContext.BaseDirectory, "examples", "breast_cancer.csv"), "--id", "dataset-bc-001", "--target", "diagnosis");
-        Assert.True(add == 0, addErr);
-        return env;
-    }
-
-    private Dictionary<string, string?> Environment(string dir, AwsStub stub) => new()
-    {
-        ["MLOPS_HOME"] = Path.Combine(dir, "home"),
-        ["MLOPS_DATA_ROOT"] = Path.Combine(AppContext.BaseDirectory, "examples"),
-        ["MLOPS_ARTIFACT_STORE"] = $"s3://{Bucket}/team",
-        ["MLOPS_S3_ENDPOINT"] = s3rver.Endpoint.ToString(),
-        ["MLOPS_TRAINING_BACKEND"] = "sagemaker",
-        ["MLOPS_SAGEMAKER_ROLE_ARN"] = Role,
-        ["MLOPS_SAGEMAKER_POLL_SECONDS"] = "0",
-        ["MLOPS_AWS_ENDPOINT"] = stub.Endpoint.ToString(),
-        ["AWS_REGION"] = "us-east-1",
-        ["AWS_ACCESS_KEY_ID"] = "S3RVER",
-        ["AWS_SECRET_ACCESS_KEY"] = "S3RVER",
-    };
 }

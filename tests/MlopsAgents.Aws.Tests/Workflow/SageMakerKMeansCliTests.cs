@@ -1,8 +1,6 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
-using Amazon.S3;
-using Amazon.S3.Model;
 using MlopsAgents.Aws.Tests.Support;
 using MlopsAgents.Plugins.Registry;
 using MlopsAgents.Tests.Support;
@@ -16,10 +14,11 @@ namespace MlopsAgents.Aws.Tests.Workflow;
 /// </summary>
 public sealed class SageMakerKMeansCliTests(S3rverFixture s3rver) : IClassFixture<S3rverFixture>
 {
-    private const string Role = "arn:aws:iam::111122223333:role/mlops-dev-training";
     private const string ModelKey = "team/fixtures/kmeans-model.tar.gz";
     private const string ModelName = "dataset-iris-001-kmeans";
-    private readonly string Bucket = "mlops-km-" + Guid.NewGuid().ToString("N")[..12];
+    private readonly SageMakerTestBed bed = new(s3rver, "mlops-km-", ModelKey, Encoding.UTF8.GetBytes("kmeans model bytes"), ExampleDataset.Iris);
+
+    private string Bucket => bed.Bucket;
 
     private const string Request = """
         Cluster the iris flowers on SageMaker.
@@ -48,7 +47,7 @@ public sealed class SageMakerKMeansCliTests(S3rverFixture s3rver) : IClassFixtur
         try
         {
             await using var stub = await AwsStub.StartAsync();
-            var env = await PrepareAsync(dir, stub);
+            var env = await bed.PrepareAsync(dir, stub);
             var issue = Path.Combine(dir, "iris-kmeans-sagemaker.md");
             await File.WriteAllTextAsync(issue, Request);
             stub.Reply(
@@ -83,9 +82,8 @@ public sealed class SageMakerKMeansCliTests(S3rverFixture s3rver) : IClassFixtur
             Assert.All(channels, c => Assert.Equal("text/csv;label_size=0", c!["ContentType"]!.GetValue<string>()));
 
             // The channels hold the four standardised features and no label: no species, no class code.
-            using var s3 = s3rver.CreateClient();
-            var train = await ReadRowsAsync(s3, channels[0]!["DataSource"]!["S3DataSource"]!["S3Uri"]!.GetValue<string>() + "train.csv");
-            var test = await ReadRowsAsync(s3, channels[1]!["DataSource"]!["S3DataSource"]!["S3Uri"]!.GetValue<string>() + "test.csv");
+            var train = await bed.ReadRowsAsync(channels[0]!["DataSource"]!["S3DataSource"]!["S3Uri"]!.GetValue<string>() + "train.csv");
+            var test = await bed.ReadRowsAsync(channels[1]!["DataSource"]!["S3DataSource"]!["S3Uri"]!.GetValue<string>() + "test.csv");
             Assert.Equal(120, train.Count);
             Assert.Equal(30, test.Count);
             Assert.All(train.Concat(test), row => Assert.Equal(4, row.Length));
@@ -94,7 +92,7 @@ public sealed class SageMakerKMeansCliTests(S3rverFixture s3rver) : IClassFixtur
             var mean = Enumerable.Range(0, 4).Select(d => train.Average(r => r[d])).ToArray();
             var baseline = test.Average(r => r.Select((v, d) => (v - mean[d]) * (v - mean[d])).Sum());
             var expected = 1 - testMsd / baseline;
-            var results = await ReadJsonAsync(s3, $"team/evaluations/{TrainingId(create)}/results.json");
+            var results = JsonNode.Parse(await bed.ReadTextAsync($"team/evaluations/{TrainingId(create)}/results.json"))!;
             Assert.Equal(expected, results["metrics"]!["variance_explained"]!.GetValue<double>(), 1e-9);
             Assert.Equal(testMsd, results["metrics"]!["test:msd"]!.GetValue<double>());
             Assert.Equal("test:msd", results["judged_metric"]!.GetValue<string>());
@@ -106,7 +104,7 @@ public sealed class SageMakerKMeansCliTests(S3rverFixture s3rver) : IClassFixtur
             {
                 Assert.Contains("PASS (trained on SageMaker)", stdout, StringComparison.Ordinal);
                 Assert.Equal("1.0.0", Assert.Single(versions).Version);
-                var model = await ReadJsonAsync(s3, $"team/models/{ModelName}/1.0.0/sagemaker_model.json");
+                var model = JsonNode.Parse(await bed.ReadTextAsync($"team/models/{ModelName}/1.0.0/sagemaker_model.json"))!;
                 Assert.Equal("kmeans", model["algorithm"]!.GetValue<string>());
                 Assert.Contains("kmeans:1", model["training_image"]!.GetValue<string>(), StringComparison.Ordinal);
             }
@@ -131,7 +129,7 @@ public sealed class SageMakerKMeansCliTests(S3rverFixture s3rver) : IClassFixtur
         try
         {
             await using var stub = await AwsStub.StartAsync();
-            var env = await PrepareAsync(dir, stub);
+            var env = await bed.PrepareAsync(dir, stub);
             var issue = Path.Combine(dir, "iris-kmeans-sagemaker.md");
             Assert.Contains(original, Request, StringComparison.Ordinal);
             await File.WriteAllTextAsync(issue, Request.Replace(original, replacement, StringComparison.Ordinal));
@@ -151,48 +149,4 @@ public sealed class SageMakerKMeansCliTests(S3rverFixture s3rver) : IClassFixtur
 
     private static string TrainingId(JsonNode create) => create["TrainingJobName"]!.GetValue<string>()["mlops-".Length..];
 
-    private async Task<List<double[]>> ReadRowsAsync(IAmazonS3 s3, string uri)
-    {
-        var text = await ReadTextAsync(s3, uri[$"s3://{Bucket}/".Length..]);
-        return [.. text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray())];
-    }
-
-    private async Task<JsonNode> ReadJsonAsync(IAmazonS3 s3, string key) => JsonNode.Parse(await ReadTextAsync(s3, key))!;
-
-    private async Task<string> ReadTextAsync(IAmazonS3 s3, string key)
-    {
-        using var response = await s3.GetObjectAsync(Bucket, key);
-        return await new StreamReader(response.ResponseStream).ReadToEndAsync();
-    }
-
-    /// <summary>A bucket with the model SageMaker would have written, and iris registered on it.</summary>
-    private async Task<Dictionary<string, string?>> PrepareAsync(string dir, AwsStub stub)
-    {
-        using (var s3 = s3rver.CreateClient())
-        {
-            await s3.PutBucketAsync(new PutBucketRequest { BucketName = Bucket });
-            await s3.PutObjectAsync(new PutObjectRequest { BucketName = Bucket, Key = ModelKey, InputStream = new MemoryStream(Encoding.UTF8.GetBytes("kmeans model bytes")), UseChunkEncoding = false });
-        }
-
-        var env = new Dictionary<string, string?>
-        {
-            ["MLOPS_HOME"] = Path.Combine(dir, "home"),
-            ["MLOPS_DATA_ROOT"] = Path.Combine(AppContext.BaseDirectory, "examples"),
-            ["MLOPS_ARTIFACT_STORE"] = $"s3://{Bucket}/team",
-            ["MLOPS_S3_ENDPOINT"] = s3rver.Endpoint.ToString(),
-            ["MLOPS_TRAINING_BACKEND"] = "sagemaker",
-            ["MLOPS_SAGEMAKER_ROLE_ARN"] = Role,
-            ["MLOPS_SAGEMAKER_POLL_SECONDS"] = "0",
-            ["MLOPS_MODEL_REGISTRY"] = "",
-            ["MLOPS_DEPLOY_BACKEND"] = "",
-            ["MLOPS_WORKFLOW_BACKEND"] = "",
-            ["MLOPS_AWS_ENDPOINT"] = stub.Endpoint.ToString(),
-            ["AWS_REGION"] = "us-east-1",
-            ["AWS_ACCESS_KEY_ID"] = "S3RVER",
-            ["AWS_SECRET_ACCESS_KEY"] = "S3RVER",
-        };
-        var (add, _, addErr) = MlopsCli.Run(env, TimeSpan.FromMinutes(3), "data", "add", Path.Combine(AppContext.BaseDirectory, "examples", "iris.csv"), "--id", "dataset-iris-001", "--target", "species");
-        Assert.True(add == 0, addErr);
-        return env;
-    }
 }

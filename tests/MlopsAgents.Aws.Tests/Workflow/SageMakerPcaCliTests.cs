@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
-using Amazon.S3;
 using Amazon.S3.Model;
 using MlopsAgents.Aws.Tests.Support;
 using MlopsAgents.Plugins.Registry;
@@ -16,9 +15,10 @@ namespace MlopsAgents.Aws.Tests.Workflow;
 /// </summary>
 public sealed class SageMakerPcaCliTests(S3rverFixture s3rver) : IClassFixture<S3rverFixture>
 {
-    private const string Role = "arn:aws:iam::111122223333:role/mlops-dev-training";
     private const string ModelKey = "team/fixtures/pca-model.tar.gz";
-    private readonly string Bucket = "mlops-pca-" + Guid.NewGuid().ToString("N")[..12];
+    private readonly SageMakerTestBed bed = new(s3rver, "mlops-pca-", ModelKey, Encoding.UTF8.GetBytes("pca model bytes"), ExampleDataset.Iris);
+
+    private string Bucket => bed.Bucket;
 
     private const string Request = """
         Reduce iris to two components on SageMaker.
@@ -46,7 +46,7 @@ public sealed class SageMakerPcaCliTests(S3rverFixture s3rver) : IClassFixture<S
         try
         {
             await using var stub = await AwsStub.StartAsync();
-            var env = await PrepareAsync(dir, stub);
+            var env = await bed.PrepareAsync(dir, stub);
             var issue = Path.Combine(dir, "iris-pca-sagemaker.md");
             await File.WriteAllTextAsync(issue, Request);
             stub.OnRequest(async request =>
@@ -59,7 +59,7 @@ public sealed class SageMakerPcaCliTests(S3rverFixture s3rver) : IClassFixture<S
                 // The stand-in model keeps the first two standardised features, centred: what a PCA along those axes would output.
                 var body = JsonNode.Parse(request.Body)!;
                 using var s3 = s3rver.CreateClient();
-                var rows = await ReadRowsAsync(s3, body["TransformInput"]!["DataSource"]!["S3DataSource"]!["S3Uri"]!.GetValue<string>() + "test.csv");
+                var rows = await bed.ReadRowsAsync(body["TransformInput"]!["DataSource"]!["S3DataSource"]!["S3Uri"]!.GetValue<string>() + "test.csv");
                 double[] mean = [rows.Average(r => r[0]), rows.Average(r => r[1])];
                 var lines = string.Concat(rows.Select(r => string.Create(CultureInfo.InvariantCulture, $$"""{"projection": [{{r[0] - mean[0]:R}}, {{r[1] - mean[1]:R}}]}""") + "\n"));
                 var output = body["TransformOutput"]!["S3OutputPath"]!.GetValue<string>()[$"s3://{Bucket}/".Length..] + "test.csv.out";
@@ -118,17 +118,16 @@ public sealed class SageMakerPcaCliTests(S3rverFixture s3rver) : IClassFixture<S
             }
 
             // explained_variance_total = (variance of the two kept coordinates) / (variance of all four), over the test rows.
-            using var s3 = s3rver.CreateClient();
-            var test = await ReadRowsAsync(s3, transform["TransformInput"]!["DataSource"]!["S3DataSource"]!["S3Uri"]!.GetValue<string>() + "test.csv");
+            var test = await bed.ReadRowsAsync(transform["TransformInput"]!["DataSource"]!["S3DataSource"]!["S3Uri"]!.GetValue<string>() + "test.csv");
             double Variance(int d) => test.Average(r => (r[d] - test.Average(q => q[d])) * (r[d] - test.Average(q => q[d])));
             var expected = (Variance(0) + Variance(1)) / Enumerable.Range(0, 4).Sum(Variance);
-            var results = JsonNode.Parse(await ReadTextAsync(s3, $"team/evaluations/{job["mlops-".Length..]}/results.json"))!;
+            var results = JsonNode.Parse(await bed.ReadTextAsync($"team/evaluations/{job["mlops-".Length..]}/results.json"))!;
             Assert.Equal(expected, results["metrics"]!["explained_variance_total"]!.GetValue<double>(), 1e-9);
             Assert.Equal("transform:explained_variance_total", results["judged_metric"]!.GetValue<string>());
             Assert.Contains("PASS (trained on SageMaker)", stdout, StringComparison.Ordinal);
             Assert.Contains("SageMaker PCA's MXNet format", stdout, StringComparison.Ordinal);
             Assert.Equal("1.0.0", Assert.Single(registry.ListModelVersions("dataset-iris-001-pca")).Version);
-            var metadata = JsonNode.Parse(await ReadTextAsync(s3, "team/models/dataset-iris-001-pca/1.0.0/sagemaker_model.json"))!;
+            var metadata = JsonNode.Parse(await bed.ReadTextAsync("team/models/dataset-iris-001-pca/1.0.0/sagemaker_model.json"))!;
             Assert.Equal("pca", metadata["algorithm"]!.GetValue<string>());
         }
         finally
@@ -137,46 +136,4 @@ public sealed class SageMakerPcaCliTests(S3rverFixture s3rver) : IClassFixture<S
         }
     }
 
-    private async Task<List<double[]>> ReadRowsAsync(IAmazonS3 s3, string uri)
-    {
-        var text = await ReadTextAsync(s3, uri[$"s3://{Bucket}/".Length..]);
-        return [.. text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray())];
-    }
-
-    private async Task<string> ReadTextAsync(IAmazonS3 s3, string key)
-    {
-        using var response = await s3.GetObjectAsync(Bucket, key);
-        return await new StreamReader(response.ResponseStream).ReadToEndAsync();
-    }
-
-    /// <summary>A bucket with the model SageMaker would have written, and iris registered on it.</summary>
-    private async Task<Dictionary<string, string?>> PrepareAsync(string dir, AwsStub stub)
-    {
-        using (var s3 = s3rver.CreateClient())
-        {
-            await s3.PutBucketAsync(new PutBucketRequest { BucketName = Bucket });
-            await s3.PutObjectAsync(new PutObjectRequest { BucketName = Bucket, Key = ModelKey, InputStream = new MemoryStream(Encoding.UTF8.GetBytes("pca model bytes")), UseChunkEncoding = false });
-        }
-
-        var env = new Dictionary<string, string?>
-        {
-            ["MLOPS_HOME"] = Path.Combine(dir, "home"),
-            ["MLOPS_DATA_ROOT"] = Path.Combine(AppContext.BaseDirectory, "examples"),
-            ["MLOPS_ARTIFACT_STORE"] = $"s3://{Bucket}/team",
-            ["MLOPS_S3_ENDPOINT"] = s3rver.Endpoint.ToString(),
-            ["MLOPS_TRAINING_BACKEND"] = "sagemaker",
-            ["MLOPS_SAGEMAKER_ROLE_ARN"] = Role,
-            ["MLOPS_SAGEMAKER_POLL_SECONDS"] = "0",
-            ["MLOPS_MODEL_REGISTRY"] = "",
-            ["MLOPS_DEPLOY_BACKEND"] = "",
-            ["MLOPS_WORKFLOW_BACKEND"] = "",
-            ["MLOPS_AWS_ENDPOINT"] = stub.Endpoint.ToString(),
-            ["AWS_REGION"] = "us-east-1",
-            ["AWS_ACCESS_KEY_ID"] = "S3RVER",
-            ["AWS_SECRET_ACCESS_KEY"] = "S3RVER",
-        };
-        var (add, _, addErr) = MlopsCli.Run(env, TimeSpan.FromMinutes(3), "data", "add", Path.Combine(AppContext.BaseDirectory, "examples", "iris.csv"), "--id", "dataset-iris-001", "--target", "species");
-        Assert.True(add == 0, addErr);
-        return env;
-    }
 }

@@ -2,7 +2,6 @@ using System.Formats.Tar;
 using System.IO.Compression;
 using System.Text;
 using System.Text.Json.Nodes;
-using Amazon.S3.Model;
 using MlopsAgents.Aws.SageMaker;
 using MlopsAgents.Aws.Tests.Support;
 using MlopsAgents.Plugins.Registry;
@@ -18,10 +17,11 @@ namespace MlopsAgents.Aws.Tests.Workflow;
 /// </summary>
 public sealed class SageMakerScriptCliTests(S3rverFixture s3rver) : IClassFixture<S3rverFixture>
 {
-    private readonly string Bucket = "mlops-sms-" + Guid.NewGuid().ToString("N")[..12];
-    private const string Role = "arn:aws:iam::111122223333:role/mlops-dev-training";
     private const string ModelKey = "team/models/_sagemaker/job/output/model.tar.gz";
     private static readonly byte[] ModelBytes = Encoding.UTF8.GetBytes("model.tar.gz holding model.joblib, as the script left it");
+    private readonly SageMakerTestBed bed = new(s3rver, "mlops-sms-", ModelKey, ModelBytes, ExampleDataset.BreastCancer);
+
+    private string Bucket => bed.Bucket;
 
     [Fact]
     public async Task Run_RandomForestOnSageMaker_UploadsTheScriptStartsAScriptModeJobJudgesItsMetricAndRegisters()
@@ -30,7 +30,7 @@ public sealed class SageMakerScriptCliTests(S3rverFixture s3rver) : IClassFixtur
         try
         {
             await using var stub = await AwsStub.StartAsync();
-            var env = await PrepareAsync(dir, stub);
+            var env = await bed.PrepareAsync(dir, stub);
             stub.Reply(
                 StubResponse.Ok("""{"TrainingJobArn":"arn:aws:sagemaker:us-east-1:111122223333:training-job/j"}"""),
                 Job("InProgress", 0),
@@ -114,7 +114,7 @@ public sealed class SageMakerScriptCliTests(S3rverFixture s3rver) : IClassFixtur
         try
         {
             await using var stub = await AwsStub.StartAsync();
-            var env = await PrepareAsync(dir, stub);
+            var env = await bed.PrepareAsync(dir, stub);
             stub.Reply(StubResponse.Ok("""{"TrainingJobArn":"arn:job"}"""), Job("Completed", 0.71));
             var issue = await IssueAsync(dir, "algorithm: logistic_regression\nhyperparameters:\n  C: 0.5", "evaluation_threshold: 0.85\nprimary_metric: accuracy");
 
@@ -138,7 +138,7 @@ public sealed class SageMakerScriptCliTests(S3rverFixture s3rver) : IClassFixtur
         try
         {
             await using var stub = await AwsStub.StartAsync();
-            var env = await PrepareAsync(dir, stub);
+            var env = await bed.PrepareAsync(dir, stub);
             env["MLOPS_MODEL_REGISTRY"] = "sagemaker";
             stub.Reply(
                 StubResponse.Ok("""{"TrainingJobArn":"arn:job"}"""),
@@ -176,7 +176,7 @@ public sealed class SageMakerScriptCliTests(S3rverFixture s3rver) : IClassFixtur
             await using var stub = await AwsStub.StartAsync();
             var issue = await IssueAsync(dir, algorithm, threshold);
 
-            var (code, _, stderr) = MlopsCli.Run(Environment(dir, stub), TimeSpan.FromMinutes(2), "run", issue);
+            var (code, _, stderr) = MlopsCli.Run(bed.Environment(dir, stub), TimeSpan.FromMinutes(2), "run", issue);
 
             Assert.Equal(2, code);
             Assert.Contains(field, stderr, StringComparison.Ordinal);
@@ -216,30 +216,4 @@ public sealed class SageMakerScriptCliTests(S3rverFixture s3rver) : IClassFixtur
             : null,
     }.ToJsonString());
 
-    /// <summary>A bucket with the model SageMaker would have written, and the bundled example's dataset registered on it.</summary>
-    private async Task<Dictionary<string, string?>> PrepareAsync(string dir, AwsStub stub)
-    {
-        using var s3 = s3rver.CreateClient();
-        await s3.PutBucketAsync(new PutBucketRequest { BucketName = Bucket });
-        await s3.PutObjectAsync(new PutObjectRequest { BucketName = Bucket, Key = ModelKey, InputStream = new MemoryStream(ModelBytes), UseChunkEncoding = false });
-        var env = Environment(dir, stub);
-        var (add, _, addErr) = MlopsCli.Run(env, TimeSpan.FromMinutes(3), "data", "add", Path.Combine(AppContext.BaseDirectory, "examples", "breast_cancer.csv"), "--id", "dataset-bc-001", "--target", "diagnosis");
-        Assert.True(add == 0, addErr);
-        return env;
-    }
-
-    private Dictionary<string, string?> Environment(string dir, AwsStub stub) => new()
-    {
-            ["MLOPS_HOME"] = Path.Combine(dir, "home"),
-            ["MLOPS_DATA_ROOT"] = Path.Combine(AppContext.BaseDirectory, "examples"),
-            ["MLOPS_ARTIFACT_STORE"] = $"s3://{Bucket}/team",
-            ["MLOPS_S3_ENDPOINT"] = s3rver.Endpoint.ToString(),
-            ["MLOPS_TRAINING_BACKEND"] = "sagemaker",
-            ["MLOPS_SAGEMAKER_ROLE_ARN"] = Role,
-            ["MLOPS_SAGEMAKER_POLL_SECONDS"] = "0",
-            ["MLOPS_AWS_ENDPOINT"] = stub.Endpoint.ToString(),
-            ["AWS_REGION"] = "us-east-1",
-            ["AWS_ACCESS_KEY_ID"] = "S3RVER",
-            ["AWS_SECRET_ACCESS_KEY"] = "S3RVER",
-    };
 }

@@ -148,6 +148,10 @@ public sealed class AwsWorkflowTools(MlopsContext mlops)
         {
             throw new McpException($"{e.Message}. Run {trainingId} is marked failed; nothing is registered.");
         }
+        catch (SageMakerFinishBusyException e)
+        {
+            throw new McpException(e.Message);
+        }
 
         var metrics = new JsonObject();
         foreach (var (name, value) in summary.Metrics.OrderBy(m => m.Key, StringComparer.Ordinal))

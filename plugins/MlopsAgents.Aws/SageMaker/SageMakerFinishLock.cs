@@ -55,7 +55,7 @@ public sealed class SageMakerFinishLock : IAsyncDisposable
             }
             catch (IOException held)
             {
-                throw new TimeoutException(
+                throw new SageMakerFinishBusyException(
                     $"Another process has been finishing run {trainingId} for more than {limit.TotalSeconds.ToString("0", CultureInfo.InvariantCulture)} s (it holds {path}); call finish_training_job again once it is done.",
                     held);
             }
@@ -64,3 +64,6 @@ public sealed class SageMakerFinishLock : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _file.DisposeAsync();
 }
+
+/// <summary>Another process held a run's finish lock past the wait; the caller tries again later rather than finishing twice.</summary>
+public sealed class SageMakerFinishBusyException(string message, Exception innerException) : TimeoutException(message, innerException);

@@ -1,17 +1,9 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
-using MlopsAgents.Aws.CloudWatch;
 using MlopsAgents.Aws.Http;
-using MlopsAgents.Aws.Resources;
-using MlopsAgents.Plugins;
 using MlopsAgents.Plugins.DataPreparation;
 using MlopsAgents.Plugins.Judging;
 using MlopsAgents.Plugins.Packaging;
-using MlopsAgents.Plugins.Registry;
 using MlopsAgents.Plugins.Requests;
 using MlopsAgents.Plugins.Storage;
 using MlopsAgents.Plugins.Training;

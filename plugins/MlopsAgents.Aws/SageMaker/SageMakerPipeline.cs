@@ -1,10 +1,7 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
-using MlopsAgents.Aws.CloudWatch;
 using MlopsAgents.Aws.Http;
 using MlopsAgents.Aws.Resources;
 using MlopsAgents.Plugins;

@@ -28,7 +28,7 @@ public sealed class AwsWorkflowToolsTests(S3rverFixture s3rver) : IClassFixture<
     [Fact]
     public async Task StartTrainingJob_SageMakerBackend_CreatesTheXgboostJobAndReturnsWithoutWaiting()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDir("mlops-aws-tools-");
         await using var stub = await AwsStub.StartAsync();
         var env = await bed.PrepareAsync(dir.Path, stub);
         stub.Reply(StubResponse.Ok("""{"TrainingJobArn":"arn:aws:sagemaker:us-east-1:111122223333:training-job/j"}"""));
@@ -72,7 +72,7 @@ public sealed class AwsWorkflowToolsTests(S3rverFixture s3rver) : IClassFixture<
     [InlineData("Failed", "Failed", true, false)]
     public async Task DescribeTrainingJob_JobState_MapsStatusMetricsAndFailure(string status, string secondary, bool finished, bool succeeded)
     {
-        using var dir = new TempDir();
+        using var dir = new TempDir("mlops-aws-tools-");
         await using var stub = await AwsStub.StartAsync();
         var env = await bed.PrepareBucketAsync(dir.Path, stub);
         stub.Reply(StubResponse.Ok(new JsonObject
@@ -104,7 +104,7 @@ public sealed class AwsWorkflowToolsTests(S3rverFixture s3rver) : IClassFixture<
     [Fact]
     public async Task StartWorkflowExecution_StepFunctions_StartsNamedExecutionWithTheWorkflowInput()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDir("mlops-aws-tools-");
         await using var stub = await AwsStub.StartAsync();
         stub.Reply(StubResponse.Ok($$"""{"executionArn":"{{ExecutionPrefix}}issue-x","startDate":1700000000}"""));
         await using var client = await StartServerAsync(StepFunctionsEnvironment(dir.Path, stub), allowWrite: true);
@@ -132,7 +132,7 @@ public sealed class AwsWorkflowToolsTests(S3rverFixture s3rver) : IClassFixture<
     [InlineData("reject", "AWSStepFunctions.SendTaskFailure")]
     public async Task AnswerWorkflowApproval_WaitingExecution_SendsTheTaskTokenAnswer(string decision, string operation)
     {
-        using var dir = new TempDir();
+        using var dir = new TempDir("mlops-aws-tools-");
         await using var stub = await AwsStub.StartAsync();
         stub.Reply(WaitingHistory(), StubResponse.Ok("{}"));
         await using var client = await StartServerAsync(StepFunctionsEnvironment(dir.Path, stub), allowWrite: true);
@@ -163,7 +163,7 @@ public sealed class AwsWorkflowToolsTests(S3rverFixture s3rver) : IClassFixture<
     [Fact]
     public async Task DescribeWorkflowExecution_Waiting_ReportsTheStateWithoutTheToken()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDir("mlops-aws-tools-");
         await using var stub = await AwsStub.StartAsync();
         stub.Reply(StubResponse.Ok($$"""{"executionArn":"{{ExecutionPrefix}}issue-42","name":"issue-42","status":"RUNNING","startDate":1700000000}"""), WaitingHistory());
         await using var client = await StartServerAsync(StepFunctionsEnvironment(dir.Path, stub), allowWrite: false);
@@ -180,7 +180,7 @@ public sealed class AwsWorkflowToolsTests(S3rverFixture s3rver) : IClassFixture<
     [Fact]
     public async Task DeployToEndpoint_NewEndpoint_StartsCreateEndpointAndReturnsWithoutWaiting()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDir("mlops-aws-tools-");
         await using var stub = await AwsStub.StartAsync();
         var env = await TrainAndRegisterAsync(dir.Path, stub);
         var before = stub.Requests.Count;
@@ -226,7 +226,7 @@ public sealed class AwsWorkflowToolsTests(S3rverFixture s3rver) : IClassFixture<
     [Fact]
     public async Task StartWorkflowExecution_SameIdempotencyKeyTwice_StartsOnce()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDir("mlops-aws-tools-");
         await using var stub = await AwsStub.StartAsync();
         stub.Reply(StubResponse.Ok($$"""{"executionArn":"{{ExecutionPrefix}}issue-42","startDate":1700000000}"""));
         await using var client = await StartServerAsync(StepFunctionsEnvironment(dir.Path, stub), allowWrite: true);
@@ -243,7 +243,7 @@ public sealed class AwsWorkflowToolsTests(S3rverFixture s3rver) : IClassFixture<
     [Fact]
     public async Task StartTrainingJob_AlgorithmSageMakerCannotTrain_ErrorNamesFieldBeforeAnyAwsCall()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDir("mlops-aws-tools-");
         await using var stub = await AwsStub.StartAsync();
         await using var client = await StartServerAsync(await bed.PrepareBucketAsync(dir.Path, stub), allowWrite: true);
         // Supervised algorithms train on SageMaker (built-in XGBoost or scikit-learn script mode); reinforcement learning does not.
@@ -260,7 +260,7 @@ public sealed class AwsWorkflowToolsTests(S3rverFixture s3rver) : IClassFixture<
     [Fact]
     public async Task StartTrainingJob_DryRunOnReadOnlyServer_ReportsWithoutCallingAws()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDir("mlops-aws-tools-");
         await using var stub = await AwsStub.StartAsync();
         await using var client = await StartServerAsync(await bed.PrepareBucketAsync(dir.Path, stub), allowWrite: false);
 
@@ -277,7 +277,7 @@ public sealed class AwsWorkflowToolsTests(S3rverFixture s3rver) : IClassFixture<
     [InlineData(false)]
     public async Task DescribeEndpoint_ExistingOrMissing_ReportsStatusOrAbsence(bool exists)
     {
-        using var dir = new TempDir();
+        using var dir = new TempDir("mlops-aws-tools-");
         await using var stub = await AwsStub.StartAsync();
         var env = await bed.PrepareBucketAsync(dir.Path, stub);
         env["MLOPS_MODEL_REGISTRY"] = "sagemaker";
@@ -299,7 +299,7 @@ public sealed class AwsWorkflowToolsTests(S3rverFixture s3rver) : IClassFixture<
     [Fact]
     public async Task DeployToEndpoint_LocalDeployBackend_ErrorNamesTheVariable()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDir("mlops-aws-tools-");
         await using var stub = await AwsStub.StartAsync();
         await using var client = await StartServerAsync(StepFunctionsEnvironment(dir.Path, stub), allowWrite: true);
 
@@ -316,7 +316,7 @@ public sealed class AwsWorkflowToolsTests(S3rverFixture s3rver) : IClassFixture<
     [InlineData("start_workflow_execution", "MLOPS_WORKFLOW_BACKEND: 'local' →", "mlops workflow start")]
     public async Task AwsTool_LocalBackend_ErrorNamesTheVariableAndTheLocalWay(string tool, string variable, string local)
     {
-        using var dir = new TempDir();
+        using var dir = new TempDir("mlops-aws-tools-");
         await using var stub = await AwsStub.StartAsync();
         var env = StepFunctionsEnvironment(dir.Path, stub);
         env["MLOPS_WORKFLOW_BACKEND"] = "local";
@@ -334,7 +334,7 @@ public sealed class AwsWorkflowToolsTests(S3rverFixture s3rver) : IClassFixture<
     [Fact]
     public async Task AnswerWorkflowApproval_UnknownDecision_ErrorNamesFieldValueAndAllowed()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDir("mlops-aws-tools-");
         await using var stub = await AwsStub.StartAsync();
         await using var client = await StartServerAsync(StepFunctionsEnvironment(dir.Path, stub), allowWrite: true);
 
@@ -349,7 +349,7 @@ public sealed class AwsWorkflowToolsTests(S3rverFixture s3rver) : IClassFixture<
     [InlineData("start_workflow_execution")]
     public async Task WriteTool_ReadOnlyServer_IsRefusedBeforeAnyAwsCall(string tool)
     {
-        using var dir = new TempDir();
+        using var dir = new TempDir("mlops-aws-tools-");
         await using var stub = await AwsStub.StartAsync();
         var env = await bed.PrepareBucketAsync(dir.Path, stub);
         env["MLOPS_WORKFLOW_BACKEND"] = "stepfunctions";
@@ -417,12 +417,5 @@ public sealed class AwsWorkflowToolsTests(S3rverFixture s3rver) : IClassFixture<
             new JsonObject { ["id"] = 3, ["type"] = "TaskScheduled", ["timestamp"] = 1700000001.2, ["previousEventId"] = 2, ["taskScheduledEventDetails"] = new JsonObject { ["resourceType"] = "lambda", ["resource"] = "invoke.waitForTaskToken", ["region"] = "us-east-1", ["parameters"] = parameters.ToJsonString() } },
         };
         return StubResponse.Ok(new JsonObject { ["events"] = events }.ToJsonString());
-    }
-
-    private sealed class TempDir : IDisposable
-    {
-        public string Path { get; } = Directory.CreateTempSubdirectory("mlops-aws-tools-").FullName;
-
-        public void Dispose() => Directory.Delete(Path, recursive: true);
     }
 }

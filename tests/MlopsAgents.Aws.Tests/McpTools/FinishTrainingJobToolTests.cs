@@ -25,7 +25,7 @@ public sealed class FinishTrainingJobToolTests(S3rverFixture s3rver) : IClassFix
     [Fact]
     public async Task FinishTrainingJob_JobRunningThenCompleted_RefusesThenJudgesAndRegistersOnce()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDir("mlops-aws-finish-");
         await using var stub = await AwsStub.StartAsync();
         var env = await bed.PrepareAsync(dir.Path, stub);
         env["MLOPS_MODEL_REGISTRY"] = "sagemaker";
@@ -84,7 +84,7 @@ public sealed class FinishTrainingJobToolTests(S3rverFixture s3rver) : IClassFix
     [Fact]
     public async Task FinishTrainingJob_TwoServersAtOnce_RegistersOnceAndBothReturnTheSameOutcome()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDir("mlops-aws-finish-");
         await using var stub = await AwsStub.StartAsync();
         var env = await bed.PrepareAsync(dir.Path, stub);
         await using var first = await StartServerAsync(env);
@@ -109,7 +109,7 @@ public sealed class FinishTrainingJobToolTests(S3rverFixture s3rver) : IClassFix
     [Fact]
     public async Task FinishTrainingJob_JobFailed_ErrorCarriesFailureReasonAndRunIsFailed()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDir("mlops-aws-finish-");
         await using var stub = await AwsStub.StartAsync();
         await using var client = await StartServerAsync(await bed.PrepareAsync(dir.Path, stub));
         var (trainingId, _) = await StartAsync(client, stub);
@@ -130,7 +130,7 @@ public sealed class FinishTrainingJobToolTests(S3rverFixture s3rver) : IClassFix
     [Fact]
     public async Task FinishTrainingJob_MetricUnderThreshold_FailsAndRegistersNothing()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDir("mlops-aws-finish-");
         await using var stub = await AwsStub.StartAsync();
         var env = await bed.PrepareAsync(dir.Path, stub);
         env["MLOPS_MODEL_REGISTRY"] = "sagemaker";
@@ -158,7 +158,7 @@ public sealed class FinishTrainingJobToolTests(S3rverFixture s3rver) : IClassFix
     [InlineData("job_name", "someone-elses-job", "job_name: 'someone-elses-job' → a job start_training_job named (mlops-<training_id>)")]
     public async Task FinishTrainingJob_UnknownRun_ErrorNamesFieldBeforeAnyAwsCall(string field, string value, string expected)
     {
-        using var dir = new TempDir();
+        using var dir = new TempDir("mlops-aws-finish-");
         await using var stub = await AwsStub.StartAsync();
         await using var client = await StartServerAsync(await bed.PrepareAsync(dir.Path, stub));
 
@@ -171,7 +171,7 @@ public sealed class FinishTrainingJobToolTests(S3rverFixture s3rver) : IClassFix
     [Fact]
     public async Task FinishTrainingJob_ReadOnlyServer_IsRefusedButDryRunReportsTheRun()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDir("mlops-aws-finish-");
         await using var stub = await AwsStub.StartAsync();
         var env = await bed.PrepareAsync(dir.Path, stub);
         string trainingId;
@@ -194,7 +194,7 @@ public sealed class FinishTrainingJobToolTests(S3rverFixture s3rver) : IClassFix
     [Fact]
     public async Task FinishTrainingJob_KMeansJob_JudgesVarianceExplainedFromTestMsd()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDir("mlops-aws-finish-");
         await using var stub = await AwsStub.StartAsync();
         var env = await bed.PrepareAsync(dir.Path, stub);
         SageMakerTestBed.AddDataset(env, ExampleDataset.Iris);
@@ -226,7 +226,7 @@ public sealed class FinishTrainingJobToolTests(S3rverFixture s3rver) : IClassFix
     [Fact]
     public async Task FinishTrainingJob_PcaJob_StartsTheTransformThenJudgesItOnTheNextCall()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDir("mlops-aws-finish-");
         await using var stub = await AwsStub.StartAsync();
         var env = await bed.PrepareAsync(dir.Path, stub);
         SageMakerTestBed.AddDataset(env, ExampleDataset.Iris);
@@ -301,11 +301,4 @@ public sealed class FinishTrainingJobToolTests(S3rverFixture s3rver) : IClassFix
     }.ToJsonString());
 
     private static SqliteRegistry Registry(string dir) => new(Path.Combine(dir, "home", "registry.db"));
-
-    private sealed class TempDir : IDisposable
-    {
-        public string Path { get; } = Directory.CreateTempSubdirectory("mlops-aws-finish-").FullName;
-
-        public void Dispose() => Directory.Delete(Path, recursive: true);
-    }
 }

@@ -12,7 +12,7 @@ public sealed class SageMakerFinishLockTests : IDisposable
     {
         await using var held = await SageMakerFinishLock.AcquireAsync(_home, "train-a");
 
-        var error = await Assert.ThrowsAsync<TimeoutException>(() => SageMakerFinishLock.AcquireAsync(_home, "train-a", TimeSpan.Zero));
+        var error = await Assert.ThrowsAsync<SageMakerFinishBusyException>(() => SageMakerFinishLock.AcquireAsync(_home, "train-a", TimeSpan.Zero));
 
         Assert.Contains("finishing run train-a", error.Message, StringComparison.Ordinal);
         Assert.Contains(SageMakerFinishLock.PathFor(_home, "train-a"), error.Message, StringComparison.Ordinal);

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using MlopsAgents.Aws.StepFunctions;
 using MlopsAgents.Aws.Tests.Support;
 using MlopsAgents.Plugins.Retraining;
+using static MlopsAgents.Aws.Tests.StepFunctions.RetrainingExecutionReplies;
 
 namespace MlopsAgents.Aws.Tests.StepFunctions;
 
@@ -9,7 +10,7 @@ namespace MlopsAgents.Aws.Tests.StepFunctions;
 public sealed class StepFunctionsRetrainingLauncherTests
 {
     private const string MachineArn = "arn:aws:states:us-east-1:1:stateMachine:mlops-dev-training";
-    private const string ExecutionArn = "arn:aws:states:us-east-1:1:execution:mlops-dev-training:retrain-churn-20260105T030000";
+    private const string ExecutionArn = RetrainingExecutionReplies.ExecutionArn;
 
     private static readonly RetrainingTrigger Drift = new(RetrainingTriggerKind.DriftDetected, "churn", "data drift: 1 of 3 features drifted", new DateTimeOffset(2026, 1, 5, 3, 0, 0, TimeSpan.Zero));
 
@@ -53,23 +54,6 @@ public sealed class StepFunctionsRetrainingLauncherTests
         Assert.False(run.Succeeded);
         Assert.Null(run.ChallengerVersion);
         Assert.Contains("failed: States.TaskFailed: train_supervised_classifier: out of memory", run.Detail, StringComparison.Ordinal);
-    }
-
-    private static StubResponse Describe(string status, string? output = null, string? error = null, string? cause = null)
-    {
-        var body = new JsonObject { ["executionArn"] = ExecutionArn, ["status"] = status, ["startDate"] = 1767582000 };
-        if (output is not null)
-        {
-            body["output"] = output;
-        }
-
-        if (error is not null)
-        {
-            body["error"] = error;
-            body["cause"] = cause;
-        }
-
-        return StubResponse.Ok(body.ToJsonString());
     }
 
     private static string WaitingHistory()

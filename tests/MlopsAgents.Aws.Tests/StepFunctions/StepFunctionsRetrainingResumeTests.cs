@@ -7,6 +7,7 @@ using MlopsAgents.Plugins.DataPreparation;
 using MlopsAgents.Plugins.Registry;
 using MlopsAgents.Plugins.Retraining;
 using MlopsAgents.Plugins.Storage;
+using static MlopsAgents.Aws.Tests.StepFunctions.RetrainingExecutionReplies;
 
 namespace MlopsAgents.Aws.Tests.StepFunctions;
 
@@ -20,7 +21,7 @@ public sealed class StepFunctionsRetrainingResumeTests : IDisposable
 {
     private const string Model = "churn";
     private const string MachineArn = "arn:aws:states:us-east-1:1:stateMachine:mlops-dev-training";
-    private const string ExecutionArn = "arn:aws:states:us-east-1:1:execution:mlops-dev-training:retrain-churn-20260105T030000";
+    private const string ExecutionArn = RetrainingExecutionReplies.ExecutionArn;
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(30);
     private static readonly DateTimeOffset Monday = new(2026, 1, 5, 3, 0, 0, TimeSpan.Zero);
 
@@ -181,23 +182,6 @@ public sealed class StepFunctionsRetrainingResumeTests : IDisposable
     private static void RegisterVersion(MlopsContext context, string version) =>
         context.Registry.InsertModelVersion(new ModelVersionRecord(
             Model, version, "train-1", $"models/{Model}/{version}", "sha", "schema", "config", new Dictionary<string, double> { ["accuracy"] = 0.9 }, Monday, Pruned: false));
-
-    private static StubResponse Describe(string status, string? output = null, string? error = null, string? cause = null)
-    {
-        var body = new JsonObject { ["executionArn"] = ExecutionArn, ["status"] = status, ["startDate"] = 1767582000 };
-        if (output is not null)
-        {
-            body["output"] = output;
-        }
-
-        if (error is not null)
-        {
-            body["error"] = error;
-            body["cause"] = cause;
-        }
-
-        return StubResponse.Ok(body.ToJsonString());
-    }
 
     /// <summary>The execution history: in TrainModel, or (<paramref name="waiting"/>) waiting for approval with token-1.</summary>
     private static string History(bool waiting)

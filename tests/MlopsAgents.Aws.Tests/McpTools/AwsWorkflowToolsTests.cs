@@ -40,17 +40,9 @@ public sealed class AwsWorkflowToolsTests(S3rverFixture s3rver) : IClassFixture<
         var create = Assert.Single(stub.Requests);
         Assert.Equal("SageMaker.CreateTrainingJob", create.Header("x-amz-target"));
         var body = JsonNode.Parse(create.Body)!;
-        var job = body["TrainingJobName"]!.GetValue<string>();
-        Assert.StartsWith("mlops-train-", job, StringComparison.Ordinal);
-        Assert.Equal(SageMakerTestBed.Role, body["RoleArn"]!.GetValue<string>());
-        Assert.Equal("ml.m5.xlarge", body["ResourceConfig"]!["InstanceType"]!.GetValue<string>());
-        Assert.True(body["EnableManagedSpotTraining"]!.GetValue<bool>());
-        Assert.Equal($"s3://{Bucket}/team/checkpoints/{job}/", body["CheckpointConfig"]!["S3Uri"]!.GetValue<string>());
-        Assert.Equal($"s3://{Bucket}/team/models/_sagemaker/", body["OutputDataConfig"]!["S3OutputPath"]!.GetValue<string>());
-        Assert.Contains("sagemaker-xgboost:1.7-1", body["AlgorithmSpecification"]!["TrainingImage"]!.GetValue<string>(), StringComparison.Ordinal);
+        var job = bed.AssertXgboostSpotJob(body);
         Assert.Equal("f1", body["HyperParameters"]!["eval_metric"]!.GetValue<string>());
-        var trainUri = $"s3://{Bucket}/team/datasets/dataset-bc-001/sagemaker/{job["mlops-".Length..]}/train/";
-        Assert.Equal(trainUri, body["InputDataConfig"]![0]!["DataSource"]!["S3DataSource"]!["S3Uri"]!.GetValue<string>());
+        var trainUri = bed.TrainChannel(job);
 
         Assert.Equal(job, result["job_name"]!.GetValue<string>());
         Assert.Equal("arn:aws:sagemaker:us-east-1:111122223333:training-job/j", result["job_arn"]!.GetValue<string>());

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
 using Amazon.S3.Model;
 using MlopsAgents.Tests.Support;
 
@@ -92,4 +93,27 @@ public sealed class SageMakerTestBed(S3rverFixture s3rver, string bucketPrefix, 
         var text = await ReadTextAsync(uri[$"s3://{Bucket}/".Length..]);
         return [.. text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray())];
     }
+
+    /// <summary>
+    /// Checks a CreateTrainingJob body for the breast-cancer request on built-in XGBoost, as the store under team/ lays it
+    /// out: the role, the balanced profile's instance on spot, checkpoints and output under the prefixes the training
+    /// role may write, the image and the train channel. Returns the job's name.
+    /// </summary>
+    public string AssertXgboostSpotJob(JsonNode body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        var job = body["TrainingJobName"]!.GetValue<string>();
+        Assert.StartsWith("mlops-train-", job, StringComparison.Ordinal);
+        Assert.Equal(Role, body["RoleArn"]!.GetValue<string>());
+        Assert.Equal("ml.m5.xlarge", body["ResourceConfig"]!["InstanceType"]!.GetValue<string>());
+        Assert.True(body["EnableManagedSpotTraining"]!.GetValue<bool>());
+        Assert.Equal($"s3://{Bucket}/team/checkpoints/{job}/", body["CheckpointConfig"]!["S3Uri"]!.GetValue<string>());
+        Assert.Equal($"s3://{Bucket}/team/models/_sagemaker/", body["OutputDataConfig"]!["S3OutputPath"]!.GetValue<string>());
+        Assert.Contains("sagemaker-xgboost:1.7-1", body["AlgorithmSpecification"]!["TrainingImage"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(TrainChannel(job), body["InputDataConfig"]![0]!["DataSource"]!["S3DataSource"]!["S3Uri"]!.GetValue<string>());
+        return job;
+    }
+
+    /// <summary>The s3:// URI of a job's train channel: datasets/{id}/sagemaker/{training id}/train/ under team/.</summary>
+    public string TrainChannel(string job) => $"s3://{Bucket}/team/datasets/{dataset.Id}/sagemaker/{job["mlops-".Length..]}/train/";
 }

@@ -44,16 +44,8 @@ public sealed class SageMakerCliTests(S3rverFixture s3rver) : IClassFixture<S3rv
              "SageMaker.CreateModelPackageGroup", "SageMaker.CreateModelPackage", "SageMaker.UpdateModelPackage"],
             stub.Requests.Select(r => r.Header("x-amz-target")));
         var create = JsonNode.Parse(stub.Requests[0].Body)!;
-        var job = create["TrainingJobName"]!.GetValue<string>();
-        Assert.StartsWith("mlops-train-", job, StringComparison.Ordinal);
-        Assert.Equal(SageMakerTestBed.Role, create["RoleArn"]!.GetValue<string>());
-        Assert.Equal("ml.m5.xlarge", create["ResourceConfig"]!["InstanceType"]!.GetValue<string>());
-        Assert.True(create["EnableManagedSpotTraining"]!.GetValue<bool>());
-        Assert.Equal($"s3://{Bucket}/team/checkpoints/{job}/", create["CheckpointConfig"]!["S3Uri"]!.GetValue<string>());
-        Assert.Equal($"s3://{Bucket}/team/models/_sagemaker/", create["OutputDataConfig"]!["S3OutputPath"]!.GetValue<string>());
-        Assert.Equal($"s3://{Bucket}/team/datasets/dataset-bc-001/sagemaker/{job["mlops-".Length..]}/train/", create["InputDataConfig"]![0]!["DataSource"]!["S3DataSource"]!["S3Uri"]!.GetValue<string>());
+        var job = bed.AssertXgboostSpotJob(create);
         Assert.Equal(7200, create["StoppingCondition"]!["MaxWaitTimeInSeconds"]!.GetValue<int>());
-        Assert.Contains("sagemaker-xgboost:1.7-1", create["AlgorithmSpecification"]!["TrainingImage"]!.GetValue<string>(), StringComparison.Ordinal);
         var hp = create["HyperParameters"]!;
         Assert.Equal("100", hp["num_round"]!.GetValue<string>());
         Assert.Equal("5", hp["max_depth"]!.GetValue<string>());
